@@ -1,0 +1,92 @@
+// Package model holds what idemgen knows about a specification once it is
+// loaded: the operations marked x-idempotent and their policies. It is pure
+// data, built by package load and read by every renderer. Nothing here does
+// I/O, and nothing mutates a Model after it is built.
+package model
+
+import (
+	"fmt"
+	"time"
+)
+
+// Model is the sorted list of idempotent operations of one document.
+type Model struct {
+	// Source is the specification's path as given to idemgen.
+	Source string
+	// Format is "yaml" or "json", as the root document was written.
+	Format string
+	// Title and Version come from the document's info object.
+	Title, Version string
+	// Operations are sorted by Path, then Method.
+	Operations []Operation
+}
+
+// Operation is one operation marked x-idempotent.
+type Operation struct {
+	Method      string // upper case: POST, PUT, PATCH, DELETE
+	Path        string // as written under paths, e.g. /payments/{id}
+	OperationID string // as written; empty when the spec gives none
+	// GoName is oapi-codegen's name for the ServerInterface method.
+	GoName string
+	// GoParams are the arguments the ServerInterface method takes after
+	// (w http.ResponseWriter, r *http.Request), in order.
+	GoParams []GoParam
+	Policy   Policy
+	// Origin is where the x-idempotent marker stands.
+	Origin Origin
+	// DeclaresKeyHeader reports that the operation already declares an
+	// Idempotency-Key header parameter (in any letter case).
+	DeclaresKeyHeader bool
+}
+
+// Route is the operation's key in route tables: "POST /payments/{id}".
+func (o Operation) Route() string { return o.Method + " " + o.Path }
+
+// GoParam is one ServerInterface argument, as oapi-codegen writes it.
+type GoParam struct {
+	Name string // e.g. id, params
+	Type string // Go source, e.g. openapi_types.UUID, int64, CreatePaymentParams
+}
+
+// Policy is an operation's idempotency policy, decoded from x-idempotent.
+// The zero value of every optional field means "the runtime's default".
+type Policy struct {
+	// Required: a request without Idempotency-Key gets 400.
+	Required bool
+	// TTL is how long a result is kept and replayed.
+	TTL time.Duration
+	// ScopeHeaders name request headers whose values scope a key to a
+	// caller (for example Authorization), so that callers never share keys.
+	ScopeHeaders []string
+	// StoreServerErrors keeps 5xx responses too (by default they are not
+	// stored, so a retry runs the handler again).
+	StoreServerErrors bool
+	// MaxRequestBytes caps the request body; a larger one gets 413.
+	MaxRequestBytes int64
+	// MaxResponseBytes caps the stored body; a larger response is sent in
+	// full but replayed without its body.
+	MaxResponseBytes int64
+	// Wait makes a retry that arrives while the first request runs wait up
+	// to this long for its result instead of getting 409 at once.
+	Wait time.Duration
+}
+
+// DefaultPolicy is what `x-idempotent: true` means.
+var DefaultPolicy = Policy{TTL: 24 * time.Hour}
+
+// Origin is a position in a specification file.
+type Origin struct {
+	File         string
+	Line, Column int
+}
+
+// String formats the origin as file:line:col, the prefix of every diagnostic.
+func (o Origin) String() string {
+	switch {
+	case o.Line == 0:
+		return o.File
+	case o.Column == 0:
+		return fmt.Sprintf("%s:%d", o.File, o.Line)
+	}
+	return fmt.Sprintf("%s:%d:%d", o.File, o.Line, o.Column)
+}

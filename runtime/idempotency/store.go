@@ -1,0 +1,149 @@
+package idempotency
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+)
+
+const (
+	// HeaderIdempotencyKey is the header name for idempotency keys
+	HeaderIdempotencyKey = "Idempotency-Key"
+	// HeaderIdempotencyReplayed indicates the response was replayed from cache
+	HeaderIdempotencyReplayed = "Idempotency-Replayed"
+	// DefaultTTL is the default time-to-live for cached responses
+	DefaultTTL = 24 * time.Hour
+	// MaxKeyLength is the maximum allowed length for an idempotency key
+	MaxKeyLength = 256
+)
+
+// CachedResponse stores a cached API response
+//
+// It is the record of the seed Store interface. Its Headers keep one value
+// per name; the middleware keeps multi-valued headers through [Record] when
+// the store is a [ClaimStore].
+type CachedResponse struct {
+	StatusCode int               `json:"status_code"`
+	Headers    map[string]string `json:"headers"`
+	Body       []byte            `json:"body"`
+	CreatedAt  time.Time         `json:"created_at"`
+	ExpiresAt  time.Time         `json:"expires_at"`
+}
+
+// Info represents information about an idempotency key
+//
+// The middleware puts it in the request context; read it with [FromContext].
+type Info struct {
+	Key       string    `json:"key"`
+	CreatedAt time.Time `json:"created_at"`
+	ExpiresAt time.Time `json:"expires_at"`
+	Replayed  bool      `json:"replayed"`
+}
+
+// Store defines the interface for idempotency key storage
+//
+// It is the simple contract: enough for one process, not for many. A store
+// shared by several processes should also implement [ClaimStore], which the
+// middleware prefers whenever a store provides it.
+type Store interface {
+	// Get retrieves a cached response by key
+	Get(key string) (*CachedResponse, bool)
+	// Set stores a response with the given key
+	Set(key string, response *CachedResponse)
+	// Delete removes a cached response
+	Delete(key string)
+	// Lock acquires a lock for processing a key (returns true if lock acquired)
+	Lock(key string) bool
+	// Unlock releases the lock for a key
+	Unlock(key string)
+}
+
+// ClaimState says what [ClaimStore.Claim] found under a key.
+type ClaimState uint8
+
+const (
+	// Acquired means the caller now owns the key. It must finish with
+	// Complete or Abandon, presenting [Claim.Token].
+	Acquired ClaimState = iota + 1
+	// InFlight means another request owns the key and its lease still runs.
+	InFlight
+	// Completed means a response is stored under the key.
+	Completed
+)
+
+// String returns the state's name, for logs.
+func (s ClaimState) String() string {
+	switch s {
+	case Acquired:
+		return "acquired"
+	case InFlight:
+		return "in-flight"
+	case Completed:
+		return "completed"
+	}
+	return "unknown"
+}
+
+// Claim is the answer of [ClaimStore.Claim].
+type Claim struct {
+	State ClaimState
+	// Token fences the owner (Acquired): Complete, Abandon and Renew refuse
+	// any other token, so an owner whose lease was taken over cannot
+	// overwrite its successor's work.
+	Token string
+	// TakenOver reports that Acquired replaced an owner whose lease had
+	// expired, most likely because its process died.
+	TakenOver bool
+	// Fingerprint is the request fingerprint of the current owner (InFlight)
+	// or of the request that completed the key (Completed).
+	Fingerprint string
+	// LeaseRemaining is how long the current owner's lease still runs (InFlight).
+	LeaseRemaining time.Duration
+	// Record is the stored response (Completed).
+	Record *Record
+}
+
+// Record is a completed response as a [ClaimStore] keeps it.
+type Record struct {
+	Fingerprint string
+	Status      int
+	Header      http.Header
+	Body        []byte
+	// BodyOmitted is set when the handler streamed its body (Flush) or wrote
+	// more than the size cap: the replay carries status and headers only.
+	BodyOmitted bool
+	CreatedAt   time.Time
+	// ExpiresAt is when the store may forget the record.
+	ExpiresAt time.Time
+}
+
+// ClaimStore is the contract a store shared by many processes needs: an
+// atomic claim with an owner token and a lease, and token-checked
+// completion. Every method takes a context and reports failure as an error;
+// the middleware answers 503 (or fails open, if configured) on any error
+// other than [ErrNotOwner].
+//
+// The storetest package checks an implementation against this contract.
+type ClaimStore interface {
+	// Claim atomically reads the key and, when it is free, expired, or held
+	// under an expired lease, takes it for lease and records fingerprint.
+	Claim(ctx context.Context, key, fingerprint string, lease time.Duration) (Claim, error)
+	// Complete stores rec under key until rec.ExpiresAt, only if token still
+	// owns the claim; otherwise it returns ErrNotOwner and changes nothing.
+	Complete(ctx context.Context, key, token string, rec *Record) error
+	// Abandon releases the claim, only if token still owns it; otherwise it
+	// returns ErrNotOwner and changes nothing.
+	Abandon(ctx context.Context, key, token string) error
+	// Renew extends the owner's lease to lease from now, only if token still
+	// owns the claim; otherwise it returns ErrNotOwner.
+	Renew(ctx context.Context, key, token string, lease time.Duration) error
+	// TTL is how long the store keeps a record when the middleware was
+	// given no TTL of its own.
+	TTL() time.Duration
+}
+
+// ErrNotOwner is returned by Complete, Abandon and Renew when the token no
+// longer owns the claim: it was abandoned, completed, or taken over after
+// its lease expired.
+var ErrNotOwner = errors.New("idempotency: claim is not owned by this token")
