@@ -1,0 +1,118 @@
+package idempotency
+
+import (
+	"net/http"
+	"strings"
+)
+
+// Get retrieves a cached response
+//
+// Only a completed, unexpired record is returned. A header with several
+// values comes back as one value, the values joined by ", " (RFC 9110's list
+// form; lossy only for Set-Cookie, which the seed record cannot hold). The
+// body is shared with the store and must not be modified.
+func (s *MemoryStore) Get(key string) (*CachedResponse, bool) {
+	_, wall, _ := s.now()
+	sh := s.shardFor(key)
+	sh.mu.Lock()
+	e := sh.m[key]
+	ok := e != nil && e.state == stateDone && e.deadline > wall
+	sh.mu.Unlock()
+	if !ok {
+		return nil, false
+	}
+	// A completed entry is never modified, so it can be read unlocked.
+	r := &e.rec
+	resp := &CachedResponse{StatusCode: r.Status, Body: r.Body, CreatedAt: r.CreatedAt, ExpiresAt: r.ExpiresAt}
+	if r.Header != nil {
+		resp.Headers = make(map[string]string, len(r.Header))
+		for name, vs := range r.Header {
+			resp.Headers[name] = strings.Join(vs, ", ")
+		}
+	}
+	return resp, true
+}
+
+// Set stores a response
+//
+// It replaces whatever the key holds, claim or record. The record expires
+// at response.ExpiresAt, or after the store's TTL when that is zero. A nil
+// response is ignored, and so is a response that a bounded store has no
+// room for. The body is kept, not copied.
+func (s *MemoryStore) Set(key string, response *CachedResponse) {
+	if response == nil {
+		return
+	}
+	now, wall, mono := s.now()
+	r := Record{Status: response.StatusCode, Body: response.Body, CreatedAt: response.CreatedAt, ExpiresAt: response.ExpiresAt}
+	if r.CreatedAt.IsZero() {
+		r.CreatedAt = now
+	}
+	if r.ExpiresAt.IsZero() {
+		r.ExpiresAt = now.Add(s.ttl)
+	}
+	r.ExpiresAt = r.ExpiresAt.Round(0)
+	if response.Headers != nil {
+		r.Header = make(http.Header, len(response.Headers))
+		for name, v := range response.Headers {
+			r.Header[name] = []string{v}
+		}
+	}
+	e := &entry{key: key, rec: r, state: stateDone, deadline: r.ExpiresAt.UnixNano()}
+	e.size = entrySize(key, &e.rec)
+	sh := s.shardFor(key)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if sh.m == nil {
+		return
+	}
+	if old := sh.m[key]; old != nil {
+		sh.remove(old)
+	}
+	if e.deadline <= wall || !sh.makeRoom(int64(e.size), 1, wall, mono) {
+		return
+	}
+	sh.add(e)
+	sh.sweep(wall, mono, 2)
+}
+
+// Delete removes a cached response
+//
+// It forgets the key whatever it holds, so an in-flight claim on it is
+// dropped too and its owner's Complete then fails with ErrNotOwner.
+func (s *MemoryStore) Delete(key string) {
+	sh := s.shardFor(key)
+	sh.mu.Lock()
+	if e := sh.m[key]; e != nil {
+		sh.remove(e)
+	}
+	sh.mu.Unlock()
+}
+
+// Lock acquires a processing lock
+//
+// It claims the key for the store's TTL without handing out a token. It
+// reports false when the key is claimed or locked, when it already holds
+// an unexpired response (call Get first), and when a bounded store is full
+// or the store is closed.
+func (s *MemoryStore) Lock(key string) bool {
+	_, wall, mono := s.now()
+	sh := s.shardFor(key)
+	sh.mu.Lock()
+	c, _, err := sh.claim(key, "", stateLocked, int64(s.ttl), wall, mono)
+	sh.mu.Unlock()
+	return err == nil && c.State == Acquired
+}
+
+// Unlock releases the lock for a key
+//
+// It releases only a lock taken by Lock; a record stored by Set in the
+// meantime and a claim made through Claim stay as they are.
+func (s *MemoryStore) Unlock(key string) {
+	sh := s.shardFor(key)
+	sh.mu.Lock()
+	if e := sh.m[key]; e != nil && e.state == stateLocked {
+		sh.remove(e)
+	}
+	sh.mu.Unlock()
+}
