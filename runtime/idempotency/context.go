@@ -1,0 +1,16 @@
+package idempotency
+
+import "context"
+
+type infoKey struct{}
+
+// FromContext returns the idempotency [Info] of the request whose context
+// ctx is. It is there while a handler runs under a claimed key; ok is false
+// for requests without a key or outside the middleware.
+func FromContext(ctx context.Context) (Info, bool) {
+	info, ok := ctx.Value(infoKey{}).(*Info)
+	if !ok || info == nil {
+		return Info{}, false
+	}
+	return *info, true
+}

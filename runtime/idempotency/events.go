@@ -1,0 +1,74 @@
+package idempotency
+
+import "time"
+
+// Outcome is what the middleware did with one request.
+type Outcome uint8
+
+// Outcomes reported to the observer (see [WithObserver]). A request that
+// runs its handler reports two: how it got the key (Acquired or
+// ExpiredTakeover) and how it ended (Completed, NotStored, Abandoned or
+// OwnershipLost).
+const (
+	OutcomeAcquired        Outcome = iota + 1 // key claimed; the handler runs
+	OutcomeReplayed                           // stored response replayed; the handler did not run
+	OutcomeConflict                           // key in flight: 409 (after any WithWait)
+	OutcomeMismatch                           // key reused for a different request: 422
+	OutcomeExpiredTakeover                    // key claimed from an owner whose lease expired
+	OutcomeStoreError                         // the store failed: 503, or a failed completion
+	OutcomeKeyMissing                         // key required but absent: 400
+	OutcomeKeyInvalid                         // key malformed or repeated: 400
+	OutcomeNoKey                              // key optional and absent: the handler ran unguarded
+	OutcomeBodyTooLarge                       // request body over the cap: 413
+	OutcomeBodyUnreadable                     // request body read failed: 400
+	OutcomeCompleted                          // response stored for replay
+	OutcomeNotStored                          // 5xx not stored: the key was released
+	OutcomeAbandoned                          // the handler panicked: the key was released
+	OutcomeOwnershipLost                      // Complete or Renew refused: the lease was taken over
+	OutcomeFailOpen                           // the store failed and the handler ran unguarded
+)
+
+var outcomeNames = [...]string{
+	OutcomeAcquired:        "acquired",
+	OutcomeReplayed:        "replayed",
+	OutcomeConflict:        "conflict",
+	OutcomeMismatch:        "mismatch",
+	OutcomeExpiredTakeover: "expired_takeover",
+	OutcomeStoreError:      "store_error",
+	OutcomeKeyMissing:      "key_missing",
+	OutcomeKeyInvalid:      "key_invalid",
+	OutcomeNoKey:           "no_key",
+	OutcomeBodyTooLarge:    "body_too_large",
+	OutcomeBodyUnreadable:  "body_unreadable",
+	OutcomeCompleted:       "completed",
+	OutcomeNotStored:       "not_stored",
+	OutcomeAbandoned:       "abandoned",
+	OutcomeOwnershipLost:   "ownership_lost",
+	OutcomeFailOpen:        "fail_open",
+}
+
+// String returns a stable snake_case name, usable as a metric label.
+func (o Outcome) String() string {
+	if int(o) < len(outcomeNames) && outcomeNames[o] != "" {
+		return outcomeNames[o]
+	}
+	return "unknown"
+}
+
+// Event describes one outcome.
+type Event struct {
+	Outcome Outcome
+	// Method and Route identify the operation: Route is the WithRoute
+	// pattern, or "METHOD /path" without one.
+	Method, Route string
+	// Key is the client's key as sent (after sf-string decoding); empty when
+	// absent or invalid.
+	Key string
+	// Status is the response status where one is known.
+	Status int
+	// Err is the cause of StoreError, KeyInvalid, BodyUnreadable,
+	// OwnershipLost and FailOpen.
+	Err error
+	// Elapsed is the time since the middleware received the request.
+	Elapsed time.Duration
+}

@@ -1,0 +1,184 @@
+package idempotency
+
+import (
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Defaults of the options below.
+const (
+	// DefaultLease is how long a claim holds a key before another request
+	// may take it over. The middleware renews it every third of its length
+	// while the handler runs, so only a crashed process lets it lapse.
+	DefaultLease = 30 * time.Second
+	// DefaultMaxRequestBody caps the body the middleware buffers to
+	// fingerprint a request.
+	DefaultMaxRequestBody = 1 << 20
+	// DefaultMaxResponseBody caps the body the middleware stores for replay.
+	DefaultMaxResponseBody = 1 << 20
+)
+
+// Option configures a [Middleware]. Build one with the With… functions.
+type Option func(*config)
+
+type config struct {
+	ttl               time.Duration // 0: the store's TTL
+	lease             time.Duration
+	keyRequired       bool
+	methods           []string
+	route             string
+	scope             func(*http.Request) string
+	scopeHeaders      []string
+	maxRequestBody    int64
+	maxResponseBody   int64
+	storeServerErrors bool
+	wait              time.Duration
+	failOpen          bool
+	replayCookies     bool
+	observer          func(Event)
+}
+
+func defaultConfig() config {
+	return config{
+		lease:           DefaultLease,
+		methods:         []string{http.MethodPost, http.MethodPatch},
+		maxRequestBody:  DefaultMaxRequestBody,
+		maxResponseBody: DefaultMaxResponseBody,
+	}
+}
+
+// WithTTL sets how long a completed response is kept and replayed. Without
+// it (or with d <= 0) the store's own TTL governs.
+func WithTTL(d time.Duration) Option {
+	return func(c *config) {
+		if d > 0 {
+			c.ttl = d
+		}
+	}
+}
+
+// WithKeyRequired makes a request without Idempotency-Key fail with 400
+// (code idempotency_key_missing) instead of running without idempotency.
+func WithKeyRequired(required bool) Option {
+	return func(c *config) { c.keyRequired = required }
+}
+
+// WithMethods sets the methods the middleware applies to (default POST and
+// PATCH). GET, HEAD, OPTIONS and TRACE are always ignored: they are safe by
+// definition and a key on them means nothing.
+func WithMethods(methods ...string) Option {
+	return func(c *config) {
+		c.methods = c.methods[:0:0]
+		for _, m := range methods {
+			m = strings.ToUpper(strings.TrimSpace(m))
+			if m == "" || safeMethod(m) {
+				continue
+			}
+			c.methods = append(c.methods, m)
+		}
+	}
+}
+
+// WithRoute scopes keys to one operation, e.g. "POST /payments/{id}": the
+// same key sent to two operations names two different entries. Without it,
+// keys are scoped by method and URL path.
+func WithRoute(pattern string) Option {
+	return func(c *config) { c.route = pattern }
+}
+
+// WithScope scopes keys to a caller: f returns an identity (for example the
+// authenticated principal) and one caller can never replay another's
+// response. An empty string is a scope of its own (anonymous).
+func WithScope(f func(*http.Request) string) Option {
+	return func(c *config) { c.scope = f }
+}
+
+// WithScopeHeaders scopes keys to the values of the named request headers
+// (for example "Authorization" or "X-Tenant-ID"). They are hashed, never
+// stored in the clear.
+func WithScopeHeaders(names ...string) Option {
+	return func(c *config) {
+		c.scopeHeaders = c.scopeHeaders[:0:0]
+		for _, n := range names {
+			c.scopeHeaders = append(c.scopeHeaders, http.CanonicalHeaderKey(n))
+		}
+	}
+}
+
+// WithMaxRequestBody caps the request body (default 1 MiB). A keyed request
+// with a larger body gets 413 (code request_body_too_large); the handler
+// does not run and nothing is stored.
+func WithMaxRequestBody(n int64) Option {
+	return func(c *config) {
+		if n > 0 {
+			c.maxRequestBody = n
+		}
+	}
+}
+
+// WithMaxResponseBody caps the body stored for replay (default 1 MiB). A
+// larger response is still sent in full, but stored as status and headers
+// only; its replay has an empty body and Idempotency-Replay: omitted.
+func WithMaxResponseBody(n int64) Option {
+	return func(c *config) {
+		if n >= 0 {
+			c.maxResponseBody = n
+		}
+	}
+}
+
+// WithStoreServerErrors stores 5xx responses too. By default a 5xx releases
+// the key, so a retry runs the handler again.
+func WithStoreServerErrors(store bool) Option {
+	return func(c *config) { c.storeServerErrors = store }
+}
+
+// WithWait makes a request that finds its key in flight wait up to max for
+// the first request to finish and then replay its response, instead of
+// answering 409 at once.
+func WithWait(max time.Duration) Option {
+	return func(c *config) {
+		if max > 0 {
+			c.wait = max
+		}
+	}
+}
+
+// WithFailOpen runs the handler without idempotency when the store fails,
+// instead of answering 503. It trades exactly-once for availability.
+func WithFailOpen(failOpen bool) Option {
+	return func(c *config) { c.failOpen = failOpen }
+}
+
+// WithLease sets the claim lease (default 30s); see [DefaultLease].
+func WithLease(d time.Duration) Option {
+	return func(c *config) {
+		if d > 0 {
+			c.lease = d
+		}
+	}
+}
+
+// WithObserver reports every outcome to f, synchronously on the request's
+// goroutine (renewal failures on a timer's). f must be fast and must not
+// panic; feed metrics or logs from it.
+func WithObserver(f func(Event)) Option {
+	return func(c *config) { c.observer = f }
+}
+
+// WithReplayCookies replays Set-Cookie headers. By default they are neither
+// stored nor replayed: a session cookie handed to whoever retries a key is a
+// session leak.
+func WithReplayCookies(replay bool) Option {
+	return func(c *config) { c.replayCookies = replay }
+}
+
+// safeMethod reports the methods a key never applies to.
+func safeMethod(m string) bool {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
+		return true
+	}
+	return false
+}
