@@ -1,0 +1,188 @@
+package gocode
+
+import (
+	"cmp"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/idemgen/idemgen/generator/model"
+)
+
+// fileData is what templates/gocode.go.tmpl renders.
+type fileData struct {
+	Package  string
+	Source   string // the specification's name, for comments
+	StdLib   []string
+	External []string // import specs, e.g. `openapi_types "github.com/…/types"`
+	Routes   []routeData
+	Wrappers []wrapperData
+}
+
+type routeData struct {
+	Index        int
+	Method, Path string
+	Comment      string // one line: "createPayment: key optional, TTL 24h."
+	Options      []string
+}
+
+type wrapperData struct {
+	routeData
+	GoName string
+	Doc    string // the method's doc comment, "// " lines
+	Field  string // the IdempotentServer field holding the middleware
+	Recv   string // receiver name, distinct from every parameter
+	Params string // ", id openapi_types.UUID, params X" after (w, r)
+	Args   string // ", id, params"
+}
+
+const runtimeImport = `"github.com/idemgen/idemgen/runtime/idempotency"`
+
+// knownQualifiers maps the package names oapi-codegen puts in parameter
+// types to their imports.
+var knownQualifiers = map[string]string{
+	"openapi_types": `openapi_types "github.com/oapi-codegen/runtime/types"`,
+	"time":          `"time"`,
+	"json":          `"encoding/json"`,
+}
+
+func newFileData(m model.Model, opts Options) (*fileData, error) {
+	if !token.IsIdentifier(opts.Package) || opts.Package == "_" {
+		return nil, fmt.Errorf("gocode: package name %q is not a Go identifier", opts.Package)
+	}
+	d := &fileData{Package: opts.Package, Source: opts.Source}
+	if d.Source == "" && m.Source != "" {
+		d.Source = filepath.Base(m.Source)
+	}
+	if d.Source == "" {
+		d.Source = "the specification"
+	}
+	imports := map[string]bool{`"net/http"`: true, runtimeImport: true}
+	seen := map[string]model.Operation{}
+	for i, op := range m.Operations {
+		r := routeData{Index: i, Method: op.Method, Path: op.Path}
+		r.Comment = policySummary(op.Policy) + "."
+		if name := cmp.Or(op.OperationID, op.GoName); name != "" {
+			r.Comment = name + ": " + r.Comment
+		}
+		r.Options = routeOptions(op)
+		if op.Policy.TTL > 0 || op.Policy.Wait > 0 {
+			imports[`"time"`] = true
+		}
+		d.Routes = append(d.Routes, r)
+		if op.GoName == "" {
+			continue
+		}
+		if !token.IsIdentifier(op.GoName) || !token.IsExported(op.GoName) {
+			return nil, fmt.Errorf("%s: %s: Go name %q is not an exported identifier", op.Origin, op.Route(), op.GoName)
+		}
+		if prev, dup := seen[op.GoName]; dup {
+			return nil, fmt.Errorf("%s: %s: Go name %s is already used by %s", op.Origin, op.Route(), op.GoName, prev.Route())
+		}
+		seen[op.GoName] = op
+		w, err := newWrapper(r, op, imports)
+		if err != nil {
+			return nil, err
+		}
+		d.Wrappers = append(d.Wrappers, w)
+	}
+	for spec := range imports {
+		if strings.Contains(spec, ".") {
+			d.External = append(d.External, spec)
+		} else {
+			d.StdLib = append(d.StdLib, spec)
+		}
+	}
+	// Sort by path, so `openapi_types "…"` sits where gofmt expects it.
+	byPath := func(a, b string) int { return strings.Compare(importPath(a), importPath(b)) }
+	slices.SortFunc(d.StdLib, byPath)
+	slices.SortFunc(d.External, byPath)
+	return d, nil
+}
+
+func newWrapper(r routeData, op model.Operation, imports map[string]bool) (wrapperData, error) {
+	w := wrapperData{routeData: r, GoName: op.GoName, Field: "mw" + op.GoName}
+	id := ""
+	if op.OperationID != "" {
+		id = " (operationId " + op.OperationID + ")"
+	}
+	w.Doc = comment(fmt.Sprintf("%s serves %s%s idempotently: %s. A retry with the same Idempotency-Key and request replays the first response without calling the embedded implementation.",
+		op.GoName, op.Route(), id, policySummary(op.Policy)))
+	names := map[string]bool{"w": true, "r": true}
+	var params, args strings.Builder
+	for _, p := range op.GoParams {
+		if !token.IsIdentifier(p.Name) || names[p.Name] {
+			return w, fmt.Errorf("%s: %s: parameter name %q is not a usable Go identifier", op.Origin, op.Route(), p.Name)
+		}
+		names[p.Name] = true
+		if err := addTypeImports(p.Type, imports); err != nil {
+			return w, fmt.Errorf("%s: %s: parameter %s: %w", op.Origin, op.Route(), p.Name, err)
+		}
+		fmt.Fprintf(&params, ", %s %s", p.Name, p.Type)
+		fmt.Fprintf(&args, ", %s", p.Name)
+	}
+	w.Params, w.Args = params.String(), args.String()
+	w.Recv = "s"
+	for i := 0; names[w.Recv]; i++ {
+		w.Recv = "s" + strconv.Itoa(i)
+	}
+	return w, nil
+}
+
+// addTypeImports records the imports a parameter type needs; a package
+// idemgen does not know how to import is an error, not a broken file.
+func addTypeImports(typ string, imports map[string]bool) error {
+	expr, err := parser.ParseExpr(typ)
+	if err != nil {
+		return fmt.Errorf("type %q is not a Go type: %v", typ, err)
+	}
+	var bad error
+	ast.Inspect(expr, func(n ast.Node) bool {
+		sel, ok := n.(*ast.SelectorExpr)
+		if !ok {
+			return true
+		}
+		if pkg, ok := sel.X.(*ast.Ident); ok {
+			spec, known := knownQualifiers[pkg.Name]
+			if !known {
+				if bad == nil {
+					bad = fmt.Errorf("type %q needs package %s, which idemgen cannot import", typ, pkg.Name)
+				}
+				return false
+			}
+			imports[spec] = true
+		}
+		return false
+	})
+	return bad
+}
+
+func importPath(spec string) string {
+	if i := strings.IndexByte(spec, '"'); i >= 0 {
+		return spec[i:]
+	}
+	return spec
+}
+
+// comment wraps text into "// " lines of at most about 76 columns.
+func comment(text string) string {
+	var b strings.Builder
+	n := 0
+	for _, word := range strings.Fields(text) {
+		switch {
+		case n == 0:
+			b.WriteString("//")
+		case n+1+len(word) > 76:
+			b.WriteString("\n//")
+			n = 0
+		}
+		b.WriteString(" " + word)
+		n += 1 + len(word)
+	}
+	return b.String()
+}

@@ -1,0 +1,110 @@
+package gocode
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/idemgen/idemgen/generator/model"
+)
+
+// routeOptions are the idempotency.Option expressions for one operation.
+// The route scope and the TTL are always given: the TTL is part of the
+// published contract, so a store's own default must not override it. The
+// rest appear only when they differ from the runtime's defaults.
+func routeOptions(op model.Operation) []string {
+	opts := []string{fmt.Sprintf("idempotency.WithRoute(%s)", strconv.Quote(op.Route()))}
+	if op.Method != "POST" && op.Method != "PATCH" {
+		// The middleware acts on POST and PATCH unless told otherwise.
+		opts = append(opts, fmt.Sprintf("idempotency.WithMethods(%s)", strconv.Quote(op.Method)))
+	}
+	p := op.Policy
+	if p.Required {
+		opts = append(opts, "idempotency.WithKeyRequired(true)")
+	}
+	if p.TTL > 0 {
+		opts = append(opts, fmt.Sprintf("idempotency.WithTTL(%s)", goDuration(p.TTL)))
+	}
+	if len(p.ScopeHeaders) > 0 {
+		q := make([]string, len(p.ScopeHeaders))
+		for i, h := range p.ScopeHeaders {
+			q[i] = strconv.Quote(h)
+		}
+		opts = append(opts, fmt.Sprintf("idempotency.WithScopeHeaders(%s)", strings.Join(q, ", ")))
+	}
+	if p.StoreServerErrors {
+		opts = append(opts, "idempotency.WithStoreServerErrors(true)")
+	}
+	if p.MaxRequestBytes > 0 {
+		opts = append(opts, fmt.Sprintf("idempotency.WithMaxRequestBody(%d)", p.MaxRequestBytes))
+	}
+	if p.MaxResponseBytes > 0 {
+		opts = append(opts, fmt.Sprintf("idempotency.WithMaxResponseBody(%d)", p.MaxResponseBytes))
+	}
+	if p.Wait > 0 {
+		opts = append(opts, fmt.Sprintf("idempotency.WithWait(%s)", goDuration(p.Wait)))
+	}
+	return opts
+}
+
+// policySummary describes a policy in a few words, for doc comments.
+func policySummary(p model.Policy) string {
+	parts := []string{"key optional"}
+	if p.Required {
+		parts[0] = "key required"
+	}
+	if p.TTL > 0 {
+		parts = append(parts, "TTL "+shortDuration(p.TTL))
+	}
+	if len(p.ScopeHeaders) > 0 {
+		parts = append(parts, "scoped by "+strings.Join(p.ScopeHeaders, ", "))
+	}
+	if p.StoreServerErrors {
+		parts = append(parts, "5xx stored")
+	}
+	if p.MaxRequestBytes > 0 {
+		parts = append(parts, fmt.Sprintf("request body at most %d bytes", p.MaxRequestBytes))
+	}
+	if p.MaxResponseBytes > 0 {
+		parts = append(parts, fmt.Sprintf("stored body at most %d bytes", p.MaxResponseBytes))
+	}
+	if p.Wait > 0 {
+		parts = append(parts, "retries wait up to "+shortDuration(p.Wait))
+	}
+	return strings.Join(parts, ", ")
+}
+
+var durationUnits = []struct {
+	d    time.Duration
+	name string
+}{
+	{time.Hour, "time.Hour"},
+	{time.Minute, "time.Minute"},
+	{time.Second, "time.Second"},
+	{time.Millisecond, "time.Millisecond"},
+	{time.Microsecond, "time.Microsecond"},
+}
+
+// goDuration writes d as a constant expression such as 48 * time.Hour.
+func goDuration(d time.Duration) string {
+	for _, u := range durationUnits {
+		if d%u.d == 0 {
+			return fmt.Sprintf("%d * %s", d/u.d, u.name)
+		}
+	}
+	return fmt.Sprintf("time.Duration(%d)", int64(d))
+}
+
+// shortDuration is time.Duration.String without trailing zero units:
+// 48h rather than 48h0m0s.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}

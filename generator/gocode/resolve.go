@@ -1,0 +1,133 @@
+package gocode
+
+import (
+	"fmt"
+	"sync"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/idemgen/idemgen/generator/model"
+	"github.com/oapi-codegen/oapi-codegen/v2/pkg/codegen"
+)
+
+// codegenMu serialises every use of pkg/codegen, whose configuration,
+// name normaliser and spec live in package-level variables.
+var codegenMu sync.Mutex
+
+// Resolve returns a copy of m whose operations carry oapi-codegen's Go
+// method name and parameter list, as the ServerInterface generated with cfg
+// declares them. Operations that cfg's include/exclude filters remove from
+// oapi-codegen's output are dropped with a warning.
+//
+// doc must be a document no one else holds: Resolve applies cfg's filters to
+// it, as codegen.Generate would. It does not rewrite operationIds.
+func Resolve(doc *openapi3.T, cfg Config, m model.Model) (model.Model, []string, error) {
+	if doc == nil {
+		return model.Model{}, nil, fmt.Errorf("%s: gocode.Resolve: no document", m.Source)
+	}
+	if err := checkNames(cfg.OutputOptions); err != nil {
+		return model.Model{}, nil, fmt.Errorf("%s: %w", configName(cfg), err)
+	}
+	var warnings []string
+	if p := cfg.OutputOptions.Overlay.Path; p != "" {
+		warnings = append(warnings, fmt.Sprintf(
+			"%s: oapi-codegen applies the overlay %s, idemgen does not; give idemgen the same overlay if it renames operations",
+			configName(cfg), p))
+	}
+	excluded := applyFilters(doc, cfg.OutputOptions)
+
+	defs, err := operationDefinitions(doc, cfg)
+	if err != nil {
+		return model.Model{}, nil, fmt.Errorf("%s: oapi-codegen: %w", m.Source, err)
+	}
+	byRoute := make(map[string]codegen.OperationDefinition, len(defs))
+	for _, d := range defs {
+		byRoute[d.Method+" "+d.Path] = d
+	}
+
+	out := m
+	out.Operations = make([]model.Operation, 0, len(m.Operations))
+	for _, op := range m.Operations {
+		if why, ok := excluded[op.Route()]; ok {
+			warnings = append(warnings, fmt.Sprintf("%s: %s is excluded by %s in %s; no wrapper is generated",
+				op.Origin, op.Route(), why, configName(cfg)))
+			continue
+		}
+		d, ok := byRoute[op.Route()]
+		if !ok {
+			return model.Model{}, nil, fmt.Errorf("%s: %s: oapi-codegen generates no operation for it", op.Origin, op.Route())
+		}
+		op.GoName, op.GoParams = "", nil
+		if d.IsAlias {
+			// A path that $refs another path is served by the target's
+			// ServerInterface method; only the route table covers it.
+			warnings = append(warnings, fmt.Sprintf("%s: %s is an alias of another path and is served by %s; it is covered by the route table only",
+				op.Origin, op.Route(), d.AliasTarget))
+		} else {
+			op.GoName = d.OperationId
+			op.GoParams = goParams(d)
+		}
+		out.Operations = append(out.Operations, op)
+	}
+	return out, warnings, nil
+}
+
+// goParams lists the ServerInterface arguments after (w, r), as
+// oapi-codegen's server templates write them (genParamArgs, then params).
+func goParams(d codegen.OperationDefinition) []model.GoParam {
+	var ps []model.GoParam
+	for _, p := range d.PathParams {
+		ps = append(ps, model.GoParam{Name: p.GoVariableName(), Type: p.TypeDef()})
+	}
+	if d.RequiresParamObject() {
+		ps = append(ps, model.GoParam{Name: "params", Type: d.OperationId + "Params"})
+	}
+	return ps
+}
+
+// operationDefinitions runs codegen.OperationDefinitions with codegen's
+// package state set up for cfg.
+//
+// OperationDefinitions needs the name normaliser, initialisms, type mapping
+// and import mapping that only codegen.Generate installs. Generate on the
+// whole document renders every template and costs as much as oapi-codegen
+// itself, so it runs on an empty document of the same OpenAPI version,
+// with nothing to generate; the real document is then installed with
+// SetGlobalStateSpec. Only resolve-type-name-collisions depends on the
+// real document's schemas, so with it Generate sees the real document.
+func operationDefinitions(doc *openapi3.T, cfg Config) (defs []codegen.OperationDefinition, err error) {
+	opts := cfg.Configuration
+	opts.PackageName = "idemgen"
+	opts.Generate = codegen.GenerateOptions{}
+	opts.OutputOptions.SkipFmt = true
+	opts.OutputOptions.SkipPrune = true
+	opts.OutputOptions.UserTemplates = nil
+	opts.OutputOptions.IncludeTags, opts.OutputOptions.ExcludeTags = nil, nil
+	opts.OutputOptions.IncludeOperationIDs, opts.OutputOptions.ExcludeOperationIDs = nil, nil
+	// Keep the document's operationIds as written.
+	opts.Compatibility.PreserveOriginalOperationIdCasingInEmbeddedSpec = true
+
+	prime := &openapi3.T{OpenAPI: doc.OpenAPI, Info: doc.Info, Paths: openapi3.NewPaths()}
+	if opts.OutputOptions.ResolveTypeNameCollisions {
+		prime = doc
+	}
+
+	codegenMu.Lock()
+	defer codegenMu.Unlock()
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("internal error: %v", p)
+		}
+	}()
+	if _, err := codegen.Generate(prime, opts); err != nil {
+		return nil, err
+	}
+	codegen.SetGlobalStateSpec(doc)
+	return codegen.OperationDefinitions(doc)
+}
+
+func configName(cfg Config) string {
+	if cfg.Path == "" {
+		return "oapi-codegen defaults"
+	}
+	return cfg.Path
+}

@@ -1,0 +1,212 @@
+package gocode
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestResolveMatchesServerInterface compares every resolved operation with
+// the method oapi-codegen itself declares, for several configurations.
+func TestResolveMatchesServerInterface(t *testing.T) {
+	configs := map[string]string{
+		"defaults":    "",
+		"initialisms": "output-options:\n  name-normalizer: ToCamelCaseWithInitialisms\n  additional-initialisms: [ID]\n",
+		"digits":      "output-options:\n  name-normalizer: ToCamelCaseWithDigits\n",
+	}
+	for name, text := range configs {
+		t.Run(name, func(t *testing.T) {
+			cfg := Config{}
+			if text != "" {
+				var err error
+				if cfg, err = parseConfig([]byte(text)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			spec := filepath.Join("testdata", "names.yaml")
+			doc := loadDoc(t, spec)
+			m := markAll(doc, spec)
+			got, warnings, err := Resolve(doc, cfg, m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(warnings) > 0 {
+				t.Errorf("warnings: %q", warnings)
+			}
+			want := serverInterface(t, loadDoc(t, spec), cfg)
+			if len(got.Operations) != len(m.Operations) {
+				t.Fatalf("got %d operations, want %d", len(got.Operations), len(m.Operations))
+			}
+			for _, op := range got.Operations {
+				args, ok := want[op.GoName]
+				if !ok {
+					t.Errorf("%s: Go name %q is not a ServerInterface method (have %v)", op.Route(), op.GoName, keys(want))
+					continue
+				}
+				if a := argStrings(op.GoParams); !slices.Equal(a, args) {
+					t.Errorf("%s: params %q, oapi-codegen has %q", op.Route(), a, args)
+				}
+			}
+		})
+	}
+}
+
+// TestResolveNames pins the names the issue lists, so that a change in
+// oapi-codegen's naming shows up here in plain words.
+func TestResolveNames(t *testing.T) {
+	spec := filepath.Join("testdata", "names.yaml")
+	doc := loadDoc(t, spec)
+	got, _, err := Resolve(doc, Config{}, markAll(doc, spec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"POST /payments":                "CreatePayment()",
+		"POST /payments/{id}/refunds":   "RefundPayment(id openapi_types.UUID, params RefundPaymentParams)",
+		"PUT /things/{n}":               "N1stThing(n int64)",
+		"POST /things.v2":               "ThingsV2Create()",
+		"POST /events/{at}/{name}":      "PostEventsAtName(at time.Time, name string)",
+		"DELETE /api/http-status/{day}": "DeleteHttpStatus(day openapi_types.Date)",
+	}
+	for _, op := range got.Operations {
+		sig := op.GoName + "(" + strings.Join(argStrings(op.GoParams), ", ") + ")"
+		if sig != want[op.Route()] {
+			t.Errorf("%s: got %s, want %s", op.Route(), sig, want[op.Route()])
+		}
+	}
+	// The document keeps its operationIds as written.
+	if id := doc.Paths.Value("/payments/{id}/refunds").Post.OperationID; id != "refund-payment" {
+		t.Errorf("Resolve rewrote operationId to %q", id)
+	}
+}
+
+func TestResolveFilters(t *testing.T) {
+	cases := map[string]struct {
+		config  string
+		dropped []string
+	}{
+		"exclude-tags":          {"output-options:\n  exclude-tags: [things]\n", []string{"PUT /things/{n}", "POST /things.v2", "DELETE /api/http-status/{day}"}},
+		"include-tags":          {"output-options:\n  include-tags: [payments, refunds]\n", []string{"PUT /things/{n}", "POST /things.v2", "DELETE /api/http-status/{day}", "POST /events/{at}/{name}"}},
+		"exclude-operation-ids": {"output-options:\n  exclude-operation-ids: [refund-payment]\n", []string{"POST /payments/{id}/refunds"}},
+		"include-operation-ids": {"output-options:\n  include-operation-ids: [createPayment, getPayment]\n", []string{"POST /payments/{id}/refunds", "PUT /things/{n}", "POST /things.v2", "DELETE /api/http-status/{day}", "POST /events/{at}/{name}"}},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			cfg, err := parseConfig([]byte(c.config))
+			if err != nil {
+				t.Fatal(err)
+			}
+			spec := filepath.Join("testdata", "names.yaml")
+			doc := loadDoc(t, spec)
+			got, warnings, err := Resolve(doc, cfg, markAll(doc, spec))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var kept []string
+			for _, op := range got.Operations {
+				kept = append(kept, op.Route())
+			}
+			for _, d := range c.dropped {
+				if slices.Contains(kept, d) {
+					t.Errorf("%s kept", d)
+				}
+				if !slices.ContainsFunc(warnings, func(w string) bool { return strings.Contains(w, d) && strings.Contains(w, name) }) {
+					t.Errorf("no warning naming %s and %s in %q", d, name, warnings)
+				}
+			}
+			if len(kept)+len(c.dropped) != 6 {
+				t.Errorf("kept %v", kept)
+			}
+			// What is kept still matches oapi-codegen under the same filters.
+			want := serverInterface(t, loadDoc(t, spec), cfg)
+			for _, op := range got.Operations {
+				if _, ok := want[op.GoName]; !ok {
+					t.Errorf("%s: %s not in oapi-codegen's filtered ServerInterface", op.Route(), op.GoName)
+				}
+			}
+		})
+	}
+}
+
+func TestLoadConfig(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	good := write("good.yaml", "package: api\noutput: api.gen.go\ngenerate:\n  std-http-server: true\n  models: true\noutput-options:\n  name-normalizer: ToCamelCaseWithInitialisms\n  additional-initialisms: [ACME]\n  exclude-tags: [internal]\n")
+	cfg, err := LoadConfig(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.PackageName != "api" || cfg.Output != "api.gen.go" || !cfg.Generate.StdHTTPServer ||
+		cfg.OutputOptions.NameNormalizer != "ToCamelCaseWithInitialisms" ||
+		!slices.Equal(cfg.OutputOptions.AdditionalInitialisms, []string{"ACME"}) ||
+		!slices.Equal(cfg.OutputOptions.ExcludeTags, []string{"internal"}) || cfg.Path != good {
+		t.Errorf("LoadConfig(%s) = %+v", good, cfg)
+	}
+	if cfg, err := LoadConfig(""); err != nil || cfg.PackageName != "" {
+		t.Errorf(`LoadConfig("") = %+v, %v`, cfg, err)
+	}
+	bad := map[string]string{
+		"typo.yaml":        "package: api\noutput-options:\n  name-normaliser: ToCamelCase\n",
+		"normalizer.yaml":  "output-options:\n  name-normalizer: Shouty\n",
+		"initialisms.yaml": "output-options:\n  additional-initialisms: [ACME]\n",
+		"notyaml.yaml":     "package: [\n",
+	}
+	for name, text := range bad {
+		p := write(name, text)
+		_, err := LoadConfig(p)
+		if err == nil || !strings.HasPrefix(err.Error(), p+": ") {
+			t.Errorf("LoadConfig(%s) error %v, want one starting with the path", name, err)
+		}
+	}
+	if _, err := LoadConfig(filepath.Join(dir, "missing.yaml")); err == nil || !strings.Contains(err.Error(), "missing.yaml") {
+		t.Errorf("missing file: %v", err)
+	}
+}
+
+func keys[V any](m map[string]V) []string {
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	slices.Sort(ks)
+	return ks
+}
+
+// TestResolveInitialisms checks that the user's name normaliser reaches
+// codegen's package state, which OperationDefinitions alone never sets.
+func TestResolveInitialisms(t *testing.T) {
+	cfg, err := parseConfig([]byte("output-options:\n  name-normalizer: ToCamelCaseWithInitialisms\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := filepath.Join("testdata", "names.yaml")
+	doc := loadDoc(t, spec)
+	got, _, err := Resolve(doc, cfg, markAll(doc, spec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, op := range got.Operations {
+		if op.Path == "/api/http-status/{day}" && op.GoName != "DeleteHTTPStatus" {
+			t.Errorf("got %s, want DeleteHTTPStatus", op.GoName)
+		}
+	}
+	// And the next call with the defaults does not inherit it.
+	doc = loadDoc(t, spec)
+	got, _, err = Resolve(doc, Config{}, markAll(doc, spec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, op := range got.Operations {
+		if op.Path == "/api/http-status/{day}" && op.GoName != "DeleteHttpStatus" {
+			t.Errorf("got %s, want DeleteHttpStatus", op.GoName)
+		}
+	}
+}
