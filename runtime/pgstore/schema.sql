@@ -1,0 +1,33 @@
+-- Schema of the idemgen PostgreSQL idempotency store.
+--
+-- Migrate substitutes {{table}} with the quoted, optionally schema-qualified
+-- table name and {{expires_index}} with the quoted index name, then runs the
+-- file under an advisory lock. Every statement is idempotent, so running it
+-- again (or from many replicas at once) changes nothing.
+--
+-- One row per key. A row is either
+--   in flight: status IS NULL, token and lease_until set, expires_at = lease_until;
+--   completed: status set, lease_until NULL, expires_at = end of the record's TTL.
+-- A row whose expires_at has passed counts as absent: Claim takes it over and
+-- DeleteExpired removes it.
+CREATE TABLE IF NOT EXISTS {{table}} (
+    key          text COLLATE "C" PRIMARY KEY,
+    -- Owner token (fence) of the claim that created the current row.
+    token        text,
+    -- Request fingerprint of the owner, later of the completed request.
+    fingerprint  text        NOT NULL DEFAULT '',
+    -- End of the owner's lease while in flight; NULL once completed.
+    lease_until  timestamptz,
+    -- The current claim replaced an owner whose lease had expired.
+    taken_over   boolean     NOT NULL DEFAULT false,
+    -- The stored response; status IS NULL while in flight.
+    status       integer,
+    header       jsonb,
+    body         bytea,
+    body_omitted boolean     NOT NULL DEFAULT false,
+    created_at   timestamptz NOT NULL DEFAULT now(),
+    expires_at   timestamptz NOT NULL
+);
+
+-- DeleteExpired walks this index; claims use the primary key.
+CREATE INDEX IF NOT EXISTS {{expires_index}} ON {{table}} (expires_at);

@@ -1,0 +1,135 @@
+package pgstore
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/idemgen/idemgen/runtime/idempotency"
+)
+
+// The seed idempotency.Store has no context and no error results, so its
+// methods run under their own timeout and report failure the only way the
+// interface allows: Get misses, Lock refuses, Set, Delete and Unlock do
+// nothing. The middleware prefers the ClaimStore methods, which do report
+// errors.
+const (
+	// SeedTimeout bounds each seed Store call.
+	SeedTimeout = 5 * time.Second
+	// SeedLockLease is how long a seed Lock lasts if Unlock never comes
+	// (the process died); after it the lock can be taken again.
+	SeedLockLease = 5 * time.Minute
+)
+
+// seedLockPrefix keeps seed locks apart from records: a unit separator
+// cannot appear in a valid Idempotency-Key.
+const seedLockPrefix = "\x1flock\x1f"
+
+func seedContext() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), SeedTimeout)
+}
+
+// Get returns the completed, unexpired response stored under key. Headers
+// with several values come back with the first one.
+func (s *Store) Get(key string) (*idempotency.CachedResponse, bool) {
+	if s.err != nil {
+		return nil, false
+	}
+	ctx, cancel := seedContext()
+	defer cancel()
+	var (
+		status       int32
+		header, body []byte
+		resp         idempotency.CachedResponse
+	)
+	err := retry(ctx, func(bool) error {
+		return s.pool.QueryRow(ctx, s.q.get, key).Scan(&status, &header, &body, &resp.CreatedAt, &resp.ExpiresAt)
+	})
+	if err != nil {
+		return nil, false
+	}
+	h, err := decodeHeader(header)
+	if err != nil {
+		return nil, false
+	}
+	resp.StatusCode = int(status)
+	resp.Body = body
+	resp.Headers = make(map[string]string, len(h))
+	for name, values := range h {
+		if len(values) > 0 {
+			resp.Headers[name] = values[0]
+		}
+	}
+	return &resp, true
+}
+
+// Set stores response under key, replacing whatever the key held, until
+// response.ExpiresAt (the store's TTL when zero).
+func (s *Store) Set(key string, response *idempotency.CachedResponse) {
+	if s.err != nil || response == nil {
+		return
+	}
+	ctx, cancel := seedContext()
+	defer cancel()
+	var h http.Header
+	if response.Headers != nil {
+		h = make(http.Header, len(response.Headers))
+		for name, v := range response.Headers {
+			h[name] = []string{v}
+		}
+	}
+	header, err := encodeHeader(h)
+	if err != nil {
+		return
+	}
+	ttl := s.ttl
+	if !response.ExpiresAt.IsZero() {
+		ttl = time.Until(response.ExpiresAt)
+	}
+	var created *time.Time
+	if !response.CreatedAt.IsZero() {
+		created = &response.CreatedAt
+	}
+	_ = retry(ctx, func(bool) error {
+		_, err := s.pool.Exec(ctx, s.q.set, key, int32(response.StatusCode), header, response.Body, created, ttl.Microseconds())
+		return err
+	})
+}
+
+// Delete removes whatever key holds.
+func (s *Store) Delete(key string) {
+	if s.err != nil {
+		return
+	}
+	ctx, cancel := seedContext()
+	defer cancel()
+	_ = retry(ctx, func(bool) error {
+		_, err := s.pool.Exec(ctx, s.q.del, key)
+		return err
+	})
+}
+
+// Lock takes the seed lock on key for SeedLockLease. It returns false when
+// another holder has it, or when the database cannot be reached.
+func (s *Store) Lock(key string) bool {
+	if s.err != nil {
+		return false
+	}
+	ctx, cancel := seedContext()
+	defer cancel()
+	c, err := s.Claim(ctx, seedLockPrefix+key, "", SeedLockLease)
+	return err == nil && c.State == idempotency.Acquired
+}
+
+// Unlock releases the seed lock on key, whoever holds it.
+func (s *Store) Unlock(key string) {
+	if s.err != nil {
+		return
+	}
+	ctx, cancel := seedContext()
+	defer cancel()
+	_ = retry(ctx, func(bool) error {
+		_, err := s.pool.Exec(ctx, s.q.del, seedLockPrefix+key)
+		return err
+	})
+}
