@@ -34,7 +34,7 @@ func testClient(tb testing.TB) *redis.Client {
 	if err := client.Ping(ctx).Err(); err != nil {
 		client.Close()
 		msg := "redis at IDEMGEN_REDIS_URL=" + redisURL() + " unreachable: " + err.Error()
-		if os.Getenv("CI") != "" {
+		if ci() {
 			tb.Fatal(msg)
 		}
 		tb.Skip(msg + " (set IDEMGEN_REDIS_URL to run these tests)")
@@ -82,3 +82,5 @@ func newTestStore(tb testing.TB, opts ...Option) (*Store, *redis.Client) {
 	opts = append([]Option{WithPrefix(testPrefix(tb, client))}, opts...)
 	return New(client, opts...), client
 }
+
+func ci() bool { return os.Getenv("CI") != "" }

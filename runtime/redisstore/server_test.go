@@ -1,0 +1,89 @@
+package redisstore
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os/exec"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// freePort returns a TCP port on 127.0.0.1 that nothing listens on.
+func freePort(tb testing.TB) int {
+	tb.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// unreachableClient points at a port nobody listens on, retrying nothing.
+func unreachableClient(tb testing.TB) *redis.Client {
+	c := redis.NewClient(&redis.Options{
+		Addr: fmt.Sprintf("127.0.0.1:%d", freePort(tb)), MaxRetries: -1,
+		DialTimeout: 200 * time.Millisecond,
+	})
+	tb.Cleanup(func() { c.Close() })
+	return c
+}
+
+// privateRedis is a redis-server of the test's own, which it may stop and
+// start again on the same port.
+type privateRedis struct {
+	tb   testing.TB
+	port int
+	cmd  *exec.Cmd
+}
+
+// startPrivateRedis starts redis-server on a free port, without
+// persistence, and stops it when the test ends. It skips (fails under CI)
+// when the binary is missing.
+func startPrivateRedis(tb testing.TB) *privateRedis {
+	tb.Helper()
+	if _, err := exec.LookPath("redis-server"); err != nil {
+		if ci() {
+			tb.Fatal("redis-server not on PATH")
+		}
+		tb.Skip("redis-server not on PATH")
+	}
+	r := &privateRedis{tb: tb, port: freePort(tb)}
+	r.start()
+	tb.Cleanup(r.stop)
+	return r
+}
+
+func (r *privateRedis) addr() string { return "127.0.0.1:" + strconv.Itoa(r.port) }
+
+func (r *privateRedis) start() {
+	r.tb.Helper()
+	r.cmd = exec.Command("redis-server", "--port", strconv.Itoa(r.port), "--bind", "127.0.0.1",
+		"--save", "", "--appendonly", "no", "--daemonize", "no", "--dir", r.tb.TempDir())
+	if err := r.cmd.Start(); err != nil {
+		r.tb.Fatalf("start redis-server: %v", err)
+	}
+	c := redis.NewClient(&redis.Options{Addr: r.addr(), MaxRetries: -1})
+	defer c.Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for c.Ping(context.Background()).Err() != nil {
+		if time.Now().After(deadline) {
+			r.tb.Fatalf("redis-server on %s did not come up", r.addr())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// stop kills the server and waits until it is gone, so the port is free.
+func (r *privateRedis) stop() {
+	if r.cmd == nil {
+		return
+	}
+	r.cmd.Process.Kill()
+	r.cmd.Wait()
+	r.cmd = nil
+}
