@@ -22,24 +22,31 @@ type Middleware struct {
 // NewMiddleware creates a new idempotency middleware
 //
 // It uses store as a [ClaimStore] when it implements one (MemoryStore
-// does), and otherwise through an adapter whose limits are listed on
-// [Store]'s adapter documentation in seedstore.go. A nil store means
-// [GetDefaultStore]. Without [WithTTL], the store's TTL governs.
+// does), and otherwise through an adapter with weaker guarantees (see the
+// package documentation). A nil store means [GetDefaultStore]. Without
+// [WithTTL], the store's TTL governs.
 func NewMiddleware(store Store, opts ...Option) *Middleware {
-	m := &Middleware{cfg: defaultConfig()}
+	if store == nil {
+		store = GetDefaultStore()
+	}
+	cs, seed := claimStoreOf(store)
+	return newMiddleware(cs, seed, opts)
+}
+
+// claimStoreOf returns store's ClaimStore, or the seed adapter over it.
+func claimStoreOf(store Store) (cs ClaimStore, seed bool) {
+	if cs, ok := store.(ClaimStore); ok {
+		return cs, false
+	}
+	return newSeedStore(store), true
+}
+
+func newMiddleware(cs ClaimStore, seed bool, opts []Option) *Middleware {
+	m := &Middleware{store: cs, seed: seed, cfg: defaultConfig()}
 	for _, o := range opts {
 		if o != nil {
 			o(&m.cfg)
 		}
-	}
-	if store == nil {
-		store = GetDefaultStore()
-	}
-	if cs, ok := store.(ClaimStore); ok {
-		m.store = cs
-	} else {
-		m.store = newSeedStore(store)
-		m.seed = true
 	}
 	m.ttl = m.cfg.ttl
 	if m.ttl <= 0 {
@@ -358,4 +365,3 @@ func (m *Middleware) emit(r *http.Request, key string, start time.Time, o Outcom
 	}
 	f(ev)
 }
-

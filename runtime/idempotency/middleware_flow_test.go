@@ -1,0 +1,358 @@
+package idempotency
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestFirstRequestThenReplay(t *testing.T) {
+	h := &countingHandler{}
+	var ev events
+	mw := NewMiddleware(NewMemoryStore(time.Minute), WithObserver(ev.observe)).Handler(h)
+	first := serve(mw, http.MethodPost, "/payments", "k1", `{"amount":10}`)
+	if first.Code != http.StatusCreated || first.Header().Get(HeaderIdempotencyReplayed) != "" {
+		t.Fatalf("first: %d replayed=%q", first.Code, first.Header().Get(HeaderIdempotencyReplayed))
+	}
+	if want := `{"run":1,"echo":"{\"amount\":10}"}`; first.Body.String() != want {
+		t.Fatalf("first body %q, want %q (the handler must read the whole body)", first.Body, want)
+	}
+	second := serve(mw, http.MethodPost, "/payments", "k1", `{"amount":10}`)
+	if second.Code != http.StatusCreated || second.Body.String() != first.Body.String() {
+		t.Fatalf("replay: %d %q, want %d %q", second.Code, second.Body, first.Code, first.Body)
+	}
+	if second.Header().Get(HeaderIdempotencyReplayed) != "true" || second.Header().Get("Content-Type") != "application/json" {
+		t.Fatalf("replay headers %v", second.Header())
+	}
+	if h.runs.Load() != 1 {
+		t.Fatalf("handler ran %d times, want 1", h.runs.Load())
+	}
+	want := []Outcome{OutcomeAcquired, OutcomeCompleted, OutcomeReplayed}
+	if got := ev.outcomes(); !equalOutcomes(got, want) {
+		t.Fatalf("events %v, want %v", got, want)
+	}
+}
+
+func equalOutcomes(a, b []Outcome) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func TestMismatchIs422AndOriginalStays(t *testing.T) {
+	h := &countingHandler{}
+	var ev events
+	mw := NewMiddleware(NewMemoryStore(time.Minute), WithObserver(ev.observe)).Handler(h)
+	orig := serve(mw, http.MethodPost, "/payments?x=1", "k", `{"amount":10}`)
+	for name, req := range map[string][2]string{
+		"body":  {"/payments?x=1", `{"amount":99}`},
+		"query": {"/payments?x=2", `{"amount":10}`},
+	} {
+		w := serve(mw, http.MethodPost, req[0], "k", req[1])
+		wantProblem(t, w, http.StatusUnprocessableEntity, CodeKeyReused)
+		if h.runs.Load() != 1 {
+			t.Fatalf("%s: handler ran again", name)
+		}
+	}
+	again := serve(mw, http.MethodPost, "/payments?x=1", "k", `{"amount":10}`)
+	if again.Body.String() != orig.Body.String() || again.Header().Get(HeaderIdempotencyReplayed) != "true" {
+		t.Fatalf("original not intact after mismatches: %q vs %q", again.Body, orig.Body)
+	}
+	if !ev.has(OutcomeMismatch) {
+		t.Fatalf("no mismatch event: %v", ev.outcomes())
+	}
+}
+
+// blockingHandler holds the first request until released.
+type blockingHandler struct {
+	countingHandler
+	started chan struct{}
+	release chan struct{}
+	once    sync.Once
+}
+
+func newBlocking() *blockingHandler {
+	return &blockingHandler{started: make(chan struct{}), release: make(chan struct{})}
+}
+
+func (b *blockingHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	b.once.Do(func() { close(b.started) })
+	<-b.release
+	b.countingHandler.ServeHTTP(w, r)
+}
+
+func TestInFlightIs409WithRetryAfter(t *testing.T) {
+	h := newBlocking()
+	var ev events
+	mw := NewMiddleware(NewMemoryStore(time.Minute), WithObserver(ev.observe)).Handler(h)
+	done := make(chan *httptest.ResponseRecorder)
+	go func() { done <- serve(mw, http.MethodPost, "/p", "k", "{}") }()
+	<-h.started
+	w := serve(mw, http.MethodPost, "/p", "k", "{}")
+	wantProblem(t, w, http.StatusConflict, CodeKeyInUse)
+	if w.Header().Get("Retry-After") != "1" {
+		t.Fatalf("Retry-After = %q", w.Header().Get("Retry-After"))
+	}
+	// A different body while in flight is a mismatch, not a conflict.
+	wantProblem(t, serve(mw, http.MethodPost, "/p", "k", `{"other":1}`), http.StatusUnprocessableEntity, CodeKeyReused)
+	close(h.release)
+	if first := <-done; first.Code != http.StatusCreated {
+		t.Fatalf("first: %d", first.Code)
+	}
+	if h.runs.Load() != 1 || !ev.has(OutcomeConflict) {
+		t.Fatalf("runs %d, events %v", h.runs.Load(), ev.outcomes())
+	}
+}
+
+func TestWithWaitReplaysAfterFirstFinishes(t *testing.T) {
+	h := newBlocking()
+	mw := NewMiddleware(NewMemoryStore(time.Minute), WithWait(5*time.Second)).Handler(h)
+	done := make(chan *httptest.ResponseRecorder, 2)
+	go func() { done <- serve(mw, http.MethodPost, "/p", "k", "{}") }()
+	<-h.started
+	go func() { done <- serve(mw, http.MethodPost, "/p", "k", "{}") }()
+	time.Sleep(30 * time.Millisecond) // let the second one start waiting
+	close(h.release)
+	a, b := <-done, <-done
+	if a.Code != http.StatusCreated || b.Code != http.StatusCreated || a.Body.String() != b.Body.String() {
+		t.Fatalf("got %d %q and %d %q", a.Code, a.Body, b.Code, b.Body)
+	}
+	if a.Header().Get(HeaderIdempotencyReplayed) == b.Header().Get(HeaderIdempotencyReplayed) {
+		t.Fatal("exactly one of the two should be a replay")
+	}
+	if h.runs.Load() != 1 {
+		t.Fatalf("handler ran %d times", h.runs.Load())
+	}
+}
+
+func TestWithWaitIsBounded(t *testing.T) {
+	h := newBlocking()
+	defer close(h.release)
+	mw := NewMiddleware(NewMemoryStore(time.Minute), WithWait(50*time.Millisecond)).Handler(h)
+	go serve(mw, http.MethodPost, "/p", "k", "{}")
+	<-h.started
+	start := time.Now()
+	wantProblem(t, serve(mw, http.MethodPost, "/p", "k", "{}"), http.StatusConflict, CodeKeyInUse)
+	if el := time.Since(start); el < 50*time.Millisecond {
+		t.Fatalf("gave up after %v, before the 50ms wait", el)
+	}
+}
+
+func TestPanicPropagatesAndReleasesClaim(t *testing.T) {
+	var ev events
+	store := NewMemoryStore(time.Minute)
+	m := NewMiddleware(store, WithObserver(ev.observe))
+	calls := 0
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls++
+		if calls == 1 {
+			panic("boom")
+		}
+		w.WriteHeader(http.StatusCreated)
+	})
+	func() {
+		defer func() {
+			if v := recover(); v != "boom" {
+				t.Fatalf("recovered %v, want the handler's panic", v)
+			}
+		}()
+		serve(m.Handler(h), http.MethodPost, "/p", "k", "{}")
+	}()
+	if !ev.has(OutcomeAbandoned) {
+		t.Fatalf("events %v, want abandoned", ev.outcomes())
+	}
+	// The key is free again: the retry runs the handler.
+	if w := serve(m.Handler(h), http.MethodPost, "/p", "k", "{}"); w.Code != http.StatusCreated || calls != 2 {
+		t.Fatalf("retry after panic: %d, calls %d", w.Code, calls)
+	}
+}
+
+func TestServerErrors(t *testing.T) {
+	h := func(runs *int) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			*runs++
+			http.Error(w, "down", http.StatusBadGateway)
+		})
+	}
+	t.Run("not stored by default", func(t *testing.T) {
+		var runs int
+		var ev events
+		mw := NewMiddleware(NewMemoryStore(time.Minute), WithObserver(ev.observe)).Handler(h(&runs))
+		for range 2 {
+			if w := serve(mw, http.MethodPost, "/p", "k", "{}"); w.Code != http.StatusBadGateway {
+				t.Fatalf("code %d", w.Code)
+			}
+		}
+		if runs != 2 || !ev.has(OutcomeNotStored) {
+			t.Fatalf("runs %d, events %v; want 2 runs and not_stored", runs, ev.outcomes())
+		}
+	})
+	t.Run("stored when configured", func(t *testing.T) {
+		var runs int
+		mw := NewMiddleware(NewMemoryStore(time.Minute), WithStoreServerErrors(true)).Handler(h(&runs))
+		serve(mw, http.MethodPost, "/p", "k", "{}")
+		w := serve(mw, http.MethodPost, "/p", "k", "{}")
+		if runs != 1 || w.Code != http.StatusBadGateway || w.Header().Get(HeaderIdempotencyReplayed) != "true" {
+			t.Fatalf("runs %d, code %d", runs, w.Code)
+		}
+	})
+	t.Run("4xx is stored", func(t *testing.T) {
+		var runs int
+		mw := NewMiddleware(NewMemoryStore(time.Minute)).Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			runs++
+			http.Error(w, "card declined", http.StatusPaymentRequired)
+		}))
+		serve(mw, http.MethodPost, "/p", "k", "{}")
+		w := serve(mw, http.MethodPost, "/p", "k", "{}")
+		if runs != 1 || w.Code != http.StatusPaymentRequired || !strings.Contains(w.Body.String(), "card declined") {
+			t.Fatalf("runs %d, replay %d %q", runs, w.Code, w.Body)
+		}
+	})
+}
+
+func TestStreamedAndOversizedResponsesOmitBody(t *testing.T) {
+	cases := map[string]http.HandlerFunc{
+		"flushed": func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/event-stream")
+			w.WriteHeader(http.StatusOK)
+			io.WriteString(w, "data: 1\n\n")
+			http.NewResponseController(w).Flush()
+			io.WriteString(w, "data: 2\n\n")
+		},
+		"over cap": func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/event-stream")
+			w.Header().Set("Content-Length", "100")
+			io.WriteString(w, strings.Repeat("x", 100))
+		},
+	}
+	for name, hf := range cases {
+		t.Run(name, func(t *testing.T) {
+			runs := 0
+			h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { runs++; hf(w, r) })
+			mw := NewMiddleware(NewMemoryStore(time.Minute), WithMaxResponseBody(64)).Handler(h)
+			first := serve(mw, http.MethodPost, "/p", "k", "{}")
+			if first.Code != http.StatusOK || first.Body.Len() == 0 {
+				t.Fatalf("first: %d %q (must be sent as written)", first.Code, first.Body)
+			}
+			r := httptest.NewRequest(http.MethodPost, "/p", strings.NewReader("{}"))
+			r.Header.Set(HeaderIdempotencyKey, "k")
+			rr := httptest.NewRecorder()
+			mw.ServeHTTP(rr, r)
+			if runs != 1 {
+				t.Fatalf("handler ran %d times: a completed operation must not run again", runs)
+			}
+			if rr.Code != http.StatusOK || rr.Body.Len() != 0 || rr.Header().Get("Idempotency-Replay") != "omitted" ||
+				rr.Header().Get(HeaderIdempotencyReplayed) != "true" || rr.Header().Get("Content-Type") != "text/event-stream" ||
+				rr.Header().Get("Content-Length") != "" {
+				t.Fatalf("replay: %d %q %v", rr.Code, rr.Body, rr.Header())
+			}
+		})
+	}
+}
+
+func TestStoreFailure(t *testing.T) {
+	t.Run("fail closed", func(t *testing.T) {
+		fs := &faultyStore{ClaimStore: NewMemoryStore(time.Minute)}
+		fs.failClaim.Store(true)
+		h := &countingHandler{}
+		var ev events
+		mw := NewMiddleware(fs, WithObserver(ev.observe)).Handler(h)
+		wantProblem(t, serve(mw, http.MethodPost, "/p", "k", "{}"), http.StatusServiceUnavailable, CodeStoreUnavailable)
+		if h.runs.Load() != 0 || !ev.has(OutcomeStoreError) {
+			t.Fatalf("runs %d, events %v", h.runs.Load(), ev.outcomes())
+		}
+	})
+	t.Run("fail open", func(t *testing.T) {
+		fs := &faultyStore{ClaimStore: NewMemoryStore(time.Minute)}
+		fs.failClaim.Store(true)
+		h := &countingHandler{}
+		var ev events
+		mw := NewMiddleware(fs, WithFailOpen(true), WithObserver(ev.observe)).Handler(h)
+		w := serve(mw, http.MethodPost, "/p", "k", `{"a":1}`)
+		if w.Code != http.StatusCreated || !strings.Contains(w.Body.String(), `{\"a\":1}`) || !ev.has(OutcomeFailOpen) {
+			t.Fatalf("fail open: %d %q %v", w.Code, w.Body, ev.outcomes())
+		}
+	})
+	t.Run("complete fails", func(t *testing.T) {
+		fs := &faultyStore{ClaimStore: NewMemoryStore(time.Minute)}
+		fs.failComplete.Store(true)
+		var ev events
+		mw := NewMiddleware(fs, WithObserver(ev.observe)).Handler(&countingHandler{})
+		if w := serve(mw, http.MethodPost, "/p", "k", "{}"); w.Code != http.StatusCreated {
+			t.Fatalf("the response was already sent: got %d", w.Code)
+		}
+		if !ev.has(OutcomeStoreError) {
+			t.Fatalf("events %v, want store_error", ev.outcomes())
+		}
+	})
+}
+
+func TestExpiredEntryIsAFirstRequest(t *testing.T) {
+	var mu sync.Mutex
+	now := time.Now()
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	store := NewMemoryStoreWith(MemoryOptions{TTL: time.Minute, Clock: clock})
+	h := &countingHandler{}
+	mw := NewMiddleware(store, WithTTL(50*time.Millisecond)).Handler(h)
+	serve(mw, http.MethodPost, "/p", "k", "{}")
+	serve(mw, http.MethodPost, "/p", "k", "{}")
+	if h.runs.Load() != 1 {
+		t.Fatalf("runs %d before expiry", h.runs.Load())
+	}
+	time.Sleep(60 * time.Millisecond) // the record's ExpiresAt is wall time
+	mu.Lock()
+	now = now.Add(time.Second)
+	mu.Unlock()
+	w := serve(mw, http.MethodPost, "/p", "k", "{}")
+	if h.runs.Load() != 2 || w.Header().Get(HeaderIdempotencyReplayed) != "" {
+		t.Fatalf("after expiry: runs %d, replayed %q", h.runs.Load(), w.Header().Get(HeaderIdempotencyReplayed))
+	}
+}
+
+func TestTTLSource(t *testing.T) {
+	if got := NewMiddleware(NewMemoryStore(time.Minute)).TTL(); got != time.Minute {
+		t.Errorf("store TTL: got %v, want 1m", got)
+	}
+	if got := NewMiddleware(NewMemoryStore(time.Minute), WithTTL(time.Hour)).TTL(); got != time.Hour {
+		t.Errorf("WithTTL: got %v, want 1h", got)
+	}
+	if got := NewMiddleware(seedOnly{NewMemoryStore(time.Minute)}).TTL(); got != DefaultTTL {
+		t.Errorf("seed-only store: got %v, want DefaultTTL", got)
+	}
+	var info Info
+	mw := NewMiddleware(NewMemoryStore(time.Minute)).Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		info, _ = FromContext(r.Context())
+	}))
+	serve(mw, http.MethodPost, "/p", "k", "{}")
+	if d := info.ExpiresAt.Sub(info.CreatedAt); d != time.Minute {
+		t.Errorf("Info expiry %v after creation, want the store's 1m", d)
+	}
+}
+
+func TestInfoInContext(t *testing.T) {
+	var got Info
+	var ok bool
+	mw := NewMiddleware(NewMemoryStore(time.Minute)).Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got, ok = FromContext(r.Context())
+	}))
+	before := time.Now()
+	serve(mw, http.MethodPost, "/p", `"my-key"`, "{}")
+	if !ok || got.Key != "my-key" || got.Replayed || got.CreatedAt.Before(before) || !got.ExpiresAt.After(got.CreatedAt) {
+		t.Fatalf("Info = %+v, %v", got, ok)
+	}
+	serve(mw, http.MethodPost, "/p", "", "{}")
+	if _, ok := FromContext(context.Background()); ok {
+		t.Fatal("FromContext on a bare context reported ok")
+	}
+}
