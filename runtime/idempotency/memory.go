@@ -110,6 +110,7 @@ func NewMemoryStoreWith(opts MemoryOptions) *MemoryStore {
 		sh := &s.shards[i]
 		sh.m = make(map[string]*entry)
 		sh.ttl = int64(s.ttl)
+		sh.ctr, sh.step = uint64(i), uint64(n)
 		if opts.MaxEntries > 0 {
 			sh.maxEntries = opts.MaxEntries / n
 		}

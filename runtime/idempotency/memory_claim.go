@@ -47,7 +47,7 @@ func (sh *shard) claim(key, fp string, st entryState, lease, wall, mono int64) (
 			return Claim{State: InFlight, Fingerprint: e.rec.Fingerprint, LeaseRemaining: time.Duration(e.deadline - mono)}, 0, nil
 		default:
 			// The owner's lease ended: hand the same entry to the newcomer.
-			sh.ctr++
+			sh.ctr += sh.step
 			sh.bytes -= int64(e.size)
 			e.rec.Fingerprint = fp
 			e.size = entrySize(key, &e.rec)
@@ -63,7 +63,7 @@ func (sh *shard) claim(key, fp string, st entryState, lease, wall, mono int64) (
 	if !sh.makeRoom(int64(e.size), 1, wall, mono) {
 		return Claim{}, 0, ErrStoreFull
 	}
-	sh.ctr++
+	sh.ctr += sh.step
 	e.tok = sh.ctr
 	sh.add(e)
 	return Claim{State: Acquired}, sh.ctr, nil

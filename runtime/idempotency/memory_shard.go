@@ -42,11 +42,13 @@ type shard struct {
 	bytes      int64
 	maxBytes   int64
 	maxEntries int
-	ttl        int64  // stale claims are kept this long past their lease
-	ctr        uint64 // claims made, the source of owner tokens
-	evictions  uint64
-	expired    uint64
-	_          [32]byte // keeps neighbouring shards' locks off one cache line
+	ttl        int64 // stale claims are kept this long past their lease
+	// ctr is the last owner token's number. Shard i issues i+n, i+2n, ...
+	// (n shards), so numbers never repeat across the whole store.
+	ctr, step uint64
+	evictions uint64
+	expired   uint64
+	_         [56]byte // rounds the shard to 192 bytes, three cache lines, so neighbours' locks never share one
 }
 
 func (sh *shard) close() {

@@ -8,11 +8,11 @@ import (
 
 // tokenCodec turns a shard's claim counter into an owner token and back.
 //
-// Fencing only needs a token to differ from every earlier token of the same
-// key, and a key always lives in one shard, so a per-shard counter bumped
-// under the shard lock is enough and costs no shared atomic. The counter is
-// scrambled by a random bijection and prefixed by a random store tag, so
-// tokens look random and a token from another store is never accepted.
+// Each shard numbers its claims under its own lock, from disjoint
+// sequences, so tokens are unique in the store without a shared atomic
+// counter on the hot path. The number is scrambled by a random bijection
+// and prefixed by a random store tag, so tokens look random and a token
+// from another store is never accepted.
 type tokenCodec struct {
 	tag      string // 16 hex digits naming the store
 	mul, xor uint64 // mul is odd, so x*mul^xor is a bijection
