@@ -16,7 +16,7 @@ import (
 // the server is back the same client serves again, reloading its scripts
 // into the empty script cache.
 func TestServerStopAndRestart(t *testing.T) {
-	srv := startPrivateRedis(t)
+	srv := startPrivateRedis(t, false)
 	client := redis.NewClient(&redis.Options{
 		Addr: srv.addr(), DialTimeout: 300 * time.Millisecond,
 		ReadTimeout: 300 * time.Millisecond, MaxRetries: 1,

@@ -3,6 +3,7 @@ package redisstore
 import (
 	"context"
 	"crypto/rand"
+	"flag"
 	"os"
 	"strings"
 	"testing"
@@ -84,3 +85,17 @@ func newTestStore(tb testing.TB, opts ...Option) (*Store, *redis.Client) {
 }
 
 func ci() bool { return os.Getenv("CI") != "" }
+
+// quietLogger drops go-redis's own log lines (dial failures while a fault
+// test has the server down) unless the tests run with -v.
+type quietLogger struct{}
+
+func (quietLogger) Printf(context.Context, string, ...any) {}
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	if !testing.Verbose() {
+		redis.SetLogger(quietLogger{})
+	}
+	os.Exit(m.Run())
+}

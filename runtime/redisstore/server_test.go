@@ -36,15 +36,19 @@ func unreachableClient(tb testing.TB) *redis.Client {
 // privateRedis is a redis-server of the test's own, which it may stop and
 // start again on the same port.
 type privateRedis struct {
-	tb   testing.TB
-	port int
-	cmd  *exec.Cmd
+	tb      testing.TB
+	port    int
+	cmd     *exec.Cmd
+	dir     string
+	persist bool // fsync every write to an append-only file in dir
 }
 
-// startPrivateRedis starts redis-server on a free port, without
-// persistence, and stops it when the test ends. It skips (fails under CI)
-// when the binary is missing.
-func startPrivateRedis(tb testing.TB) *privateRedis {
+// startPrivateRedis starts redis-server on a free port and stops it when
+// the test ends. With persist, every write is fsynced to an append-only
+// file, so a killed and restarted server still has its data; without it,
+// a restart starts empty. It skips (fails under CI) when the binary is
+// missing.
+func startPrivateRedis(tb testing.TB, persist bool) *privateRedis {
 	tb.Helper()
 	if _, err := exec.LookPath("redis-server"); err != nil {
 		if ci() {
@@ -52,7 +56,7 @@ func startPrivateRedis(tb testing.TB) *privateRedis {
 		}
 		tb.Skip("redis-server not on PATH")
 	}
-	r := &privateRedis{tb: tb, port: freePort(tb)}
+	r := &privateRedis{tb: tb, port: freePort(tb), dir: tb.TempDir(), persist: persist}
 	r.start()
 	tb.Cleanup(r.stop)
 	return r
@@ -62,8 +66,13 @@ func (r *privateRedis) addr() string { return "127.0.0.1:" + strconv.Itoa(r.port
 
 func (r *privateRedis) start() {
 	r.tb.Helper()
-	r.cmd = exec.Command("redis-server", "--port", strconv.Itoa(r.port), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--daemonize", "no", "--dir", r.tb.TempDir())
+	aof := []string{"--appendonly", "no"}
+	if r.persist {
+		aof = []string{"--appendonly", "yes", "--appendfsync", "always"}
+	}
+	args := append([]string{"--port", strconv.Itoa(r.port), "--bind", "127.0.0.1",
+		"--save", "", "--daemonize", "no", "--dir", r.dir}, aof...)
+	r.cmd = exec.Command("redis-server", args...)
 	if err := r.cmd.Start(); err != nil {
 		r.tb.Fatalf("start redis-server: %v", err)
 	}
