@@ -1,0 +1,77 @@
+// Package idempotency provides middleware for idempotent POST request handling. Clients can send an Idempotency-Key header to ensure requests are processed exactly once, with subsequent requests returning the cached response.
+//
+// It imports the standard library only.
+//
+// # Usage
+//
+//	store := idempotency.NewMemoryStore(24 * time.Hour)
+//	m := idempotency.NewMiddleware(store,
+//		idempotency.WithKeyRequired(true),
+//		idempotency.WithScope(func(r *http.Request) string { return userID(r) }),
+//	)
+//	http.ListenAndServe(":8080", m.Handler(mux))
+//
+// m.Handler fits oapi-codegen's MiddlewareFunc and chi's Use. For a table
+// of operations in front of any router, use [NewRouter] with one [Route]
+// per operation; idemgen generates that table from an OpenAPI document.
+//
+// # Behaviour
+//
+// The middleware guards POST and PATCH by default ([WithMethods]); it
+// never guards GET, HEAD, OPTIONS or TRACE. For a guarded request:
+//
+//   - No key: the handler runs unguarded, or 400 with [WithKeyRequired].
+//   - Invalid key (empty, over [MaxKeyLength] bytes, a control or non-ASCII
+//     byte, a list, or the header repeated): 400. A key sent as an RFC 9651
+//     sf-string ("abc") is the key abc.
+//   - First request: the handler runs once; its response is sent as it is
+//     written and stored with the request's fingerprint (method, route,
+//     path, query and body) until the TTL ends ([WithTTL], else the
+//     store's TTL).
+//   - Retry with the same fingerprint: the stored status, headers and body
+//     with Idempotency-Replayed: true. Hop-by-hop headers and Date are
+//     never replayed, Set-Cookie only with [WithReplayCookies].
+//   - Same key, different request: 422. The original stays intact.
+//   - Same key while the first request runs: 409 with Retry-After, or with
+//     [WithWait] a bounded wait and then the replay.
+//   - The handler panics: the panic propagates and the key is released.
+//   - A 5xx is sent but not stored ([WithStoreServerErrors] changes that).
+//   - A flushed response, or one over [WithMaxResponseBody], is stored as
+//     status and headers only; its replay has an empty body and
+//     Idempotency-Replay: omitted. The operation never runs twice.
+//   - A body over [WithMaxRequestBody]: 413, the handler does not run.
+//   - The store fails: 503 ([WithFailOpen] runs the handler instead).
+//   - An expired entry is a first request.
+//
+// Errors are RFC 9457 application/problem+json bodies with type, title,
+// status, detail and a stable code member (CodeKeyMissing and friends).
+// Keys are scoped by operation ([WithRoute], else method and URL path) and
+// by caller where configured ([WithScope], [WithScopeHeaders]), so one
+// caller never replays another's response. Handlers read the key's [Info]
+// with [FromContext]; [WithObserver] reports every [Outcome].
+//
+// # Stores
+//
+// A store that implements [ClaimStore] (MemoryStore, and the redisstore and
+// pgstore packages) gives exactly-once across processes: an atomic claim
+// with an owner token and a lease, which the middleware renews every third
+// of [WithLease] while the handler runs; completion is token-checked and
+// runs under context.WithoutCancel, so a client that hangs up cannot leave
+// its key stuck. A store that implements only the seed [Store] interface
+// still works through an adapter, with these limits: no fencing token (the
+// store's Lock alone serialises processes), no lease and no takeover (a
+// Lock left by a crashed process holds until the store drops it), in-flight
+// details only for requests of this process (another process's gives 409,
+// never 422), single-valued headers (repeated values joined with ", ", only
+// the first Set-Cookie), no errors (so never a 503), and [DefaultTTL]
+// unless [WithTTL] is given.
+//
+// # Clients
+//
+// Keys are opaque: stripe-go sends "<UnixNano>_<6 base64url chars>", others
+// UUIDs or numbers. Go's http.Transport itself resends a request carrying
+// Idempotency-Key when a reused connection breaks, so a server may see a
+// key twice with no application retry; that is a replay here. Some clients
+// (stripe-go among them) retry a 409 at once, ignoring Retry-After;
+// [WithWait] turns those retries into replays.
+package idempotency
