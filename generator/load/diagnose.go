@@ -1,0 +1,150 @@
+package load
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"go.yaml.in/yaml/v4"
+
+	"github.com/idemgen/idemgen/generator/model"
+)
+
+// diagnose turns a failed load into positioned diagnostics. kin-openapi
+// reports the first problem it meets, without a position; the files read so
+// far say where it stands.
+func (s *source) diagnose(loadErr error, fs *files, refused []string) error {
+	var c errs
+	for _, name := range fs.order {
+		if e := syntaxError(display(name), fs.data[name]); e != nil {
+			c.list = append(c.list, e)
+		}
+	}
+	if len(c.list) > 0 {
+		return c.err()
+	}
+
+	if len(refused) > 0 {
+		remote := func(v string) bool { return strings.HasPrefix(v, "http://") || strings.HasPrefix(v, "https://") }
+		for _, r := range fs.refsTo(remote) {
+			c.add(r.Origin, fmt.Sprintf("$ref %q: remote references are refused so that generation stays hermetic; "+
+				"save the document beside this one and refer to it by a relative path, or allow remote references (-allow-remote-refs)",
+				r.Value))
+		}
+		if len(c.list) == 0 {
+			c.add(originOf(s.path), fmt.Sprintf("remote reference to %s refused; allow remote references (-allow-remote-refs) to follow it", refused[0]))
+		}
+		return c.err()
+	}
+
+	if ref, ok := unresolvedRef(loadErr); ok {
+		for _, r := range fs.refsTo(func(v string) bool { return v == ref || strings.HasSuffix(v, ref) && strings.HasPrefix(ref, "#") }) {
+			c.add(r.Origin, fmt.Sprintf("$ref %q cannot be resolved: %s", r.Value, refReason(loadErr)))
+		}
+		if len(c.list) > 0 {
+			return c.err()
+		}
+	}
+	if strings.Contains(loadErr.Error(), "cannot unmarshal array into value of type openapi2.Schema") {
+		// Swagger 2.0's decoder gives no position; tuple-form items (a
+		// list where a schema belongs) is what it meets in practice.
+		for _, o := range fs.listsUnder("items") {
+			c.add(o, "items: must be a schema, not a list (tuple-form items is not allowed in Swagger 2.0)")
+		}
+		if len(c.list) > 0 {
+			return c.err()
+		}
+	}
+	c.add(originOf(s.path), "cannot load the document: "+kinMessage(loadErr))
+	return c.err()
+}
+
+// syntaxError reports where a file stops being valid YAML or JSON.
+func syntaxError(file string, data []byte) *Error {
+	if formatOf(data) == "json" {
+		var v any
+		err := json.Unmarshal(data, &v)
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			line, col := lineCol(data, int(se.Offset))
+			return &Error{Origin: model.Origin{File: file, Line: line, Column: col}, Msg: "invalid JSON: " + se.Error()}
+		}
+		if err == nil {
+			return nil
+		}
+	}
+	var n yaml.Node
+	err := yaml.Unmarshal(data, &n)
+	if err == nil {
+		return nil
+	}
+	var le *yaml.LoadError
+	if errors.As(err, &le) {
+		return &Error{Origin: model.Origin{File: file, Line: le.Mark.Line, Column: le.Mark.Column}, Msg: "invalid YAML: " + le.Message}
+	}
+	return &Error{Origin: model.Origin{File: file}, Msg: "invalid YAML: " + err.Error()}
+}
+
+// lineCol converts a byte offset to a 1-based line and column (in bytes).
+func lineCol(data []byte, off int) (int, int) {
+	off = min(max(off, 0), len(data))
+	before := data[:off]
+	line := bytes.Count(before, []byte("\n")) + 1
+	col := off - bytes.LastIndexByte(before, '\n')
+	if off > 0 && col > 1 {
+		// encoding/json's offset is just past the offending byte.
+		col--
+	}
+	return line, col
+}
+
+// kin-openapi names the reference it failed on in one of these shapes.
+var unresolvedPatterns = []*regexp.Regexp{
+	regexp.MustCompile(`in fragment in URI: "([^"]+)"`),
+	regexp.MustCompile(`error resolving reference "([^"]+)"`),
+	regexp.MustCompile(`bad data in "([^"]+)"`),
+	regexp.MustCompile(`resolving reference "([^"]+)"`),
+}
+
+func unresolvedRef(err error) (string, bool) {
+	msg := err.Error()
+	for _, re := range unresolvedPatterns {
+		if m := re.FindStringSubmatch(msg); m != nil {
+			return m[1], true
+		}
+	}
+	return "", false
+}
+
+var missingPart = regexp.MustCompile(`failed to resolve "([^"]+)" in fragment`)
+
+// refReason says what of a $ref is missing, in a few words if kin-openapi's
+// message allows it.
+func refReason(err error) string {
+	if m := missingPart.FindStringSubmatch(err.Error()); m != nil {
+		return fmt.Sprintf("%q is not found", m[1])
+	}
+	return kinMessage(err)
+}
+
+// kinMessage shortens kin-openapi's error for a diagnostic line.
+func kinMessage(err error) string {
+	msg := err.Error()
+	msg = strings.TrimPrefix(msg, "failed to unmarshal data: ")
+	return strings.ReplaceAll(msg, "\n", " ")
+}
+
+// display turns the name kin-openapi stamps into origins (a URL's string
+// form) back into the file name the user knows.
+func display(name string) string {
+	if strings.Contains(name, "://") {
+		return name
+	}
+	return filepath.FromSlash(name)
+}
+
+func originOf(path string) model.Origin { return model.Origin{File: path} }

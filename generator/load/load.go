@@ -1,0 +1,149 @@
+// Package load reads an OpenAPI document and builds idemgen's model of it:
+// the operations marked x-idempotent and their policies.
+//
+//	r, err := load.Load(ctx, "api/openapi.yaml", load.Options{})
+//	if err != nil {
+//		// err is a load.Errors: every problem, each as "file:line:col: message".
+//	}
+//	for _, op := range r.Model.Operations {
+//		fmt.Println(op.Route(), op.Policy.TTL)
+//	}
+//
+// It reads OpenAPI 3.0 and 3.1 with kin-openapi, Swagger 2.0 through
+// openapi2conv, and documents split over several files by relative $refs.
+// Remote $refs are refused unless Options.AllowRemoteRefs is set, so that
+// go generate stays hermetic. Operations come from paths only; webhooks and
+// callbacks are left alone.
+package load
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/idemgen/idemgen/generator/model"
+	"github.com/idemgen/idemgen/generator/overlay"
+)
+
+// Options change how a document is read.
+type Options struct {
+	// MarkMethods marks every operation with one of these methods as
+	// `x-idempotent: true` unless it carries a marker of its own. It lets a
+	// test run idemgen over documents nobody marked.
+	MarkMethods []string
+	// AllowRemoteRefs lets $refs reach http and https URLs.
+	AllowRemoteRefs bool
+	// Overlay is an OpenAPI Overlay document applied to the root document's
+	// bytes before anything else reads them. Positions in diagnostics then
+	// refer to the document with the overlay applied.
+	Overlay []byte
+}
+
+// Result is a loaded document.
+type Result struct {
+	Model model.Model
+	// Root is the root document's bytes as loaded (after the overlay).
+	Root []byte
+	// Warnings are problems that do not stop generation, each prefixed
+	// with its position.
+	Warnings []string
+
+	src *source
+	mu  sync.Mutex
+	doc *openapi3.T // handed out by the first Fresh call
+}
+
+// Load reads the document at path.
+func Load(ctx context.Context, path string, opts Options) (*Result, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, unwrapPathError(err))
+	}
+	return LoadBytes(ctx, path, data, opts)
+}
+
+// LoadBytes reads a document whose root file holds root and stands at path;
+// path locates the files its relative $refs name.
+func LoadBytes(ctx context.Context, path string, root []byte, opts Options) (*Result, error) {
+	s := &source{path: path, name: filepath.ToSlash(path), opts: opts}
+	methods, err := markMethods(opts.MarkMethods)
+	if err != nil {
+		return nil, err
+	}
+	s.format = formatOf(root)
+	if len(opts.Overlay) > 0 {
+		root, err = overlay.Apply(root, opts.Overlay, s.format)
+		if err != nil {
+			return nil, fmt.Errorf("%s: applying the overlay: %w", path, err)
+		}
+	}
+	s.root = root
+	s.swagger = isSwagger2(root)
+
+	doc, fs, err := s.load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m, warnings, err := build(doc, s, fs, methods)
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Model: m, Root: root, Warnings: warnings, src: s, doc: doc}, nil
+}
+
+// Fresh returns a loaded document that no one else holds, for code that
+// mutates what it is given (oapi-codegen's pkg/codegen rewrites operationIds
+// and filters paths). The first call hands over the document the model was
+// built from, which Load itself no longer reads; later calls load anew.
+func (r *Result) Fresh(ctx context.Context) (*openapi3.T, error) {
+	r.mu.Lock()
+	doc := r.doc
+	r.doc = nil
+	r.mu.Unlock()
+	if doc != nil {
+		return doc, nil
+	}
+	doc, _, err := r.src.load(ctx)
+	return doc, err
+}
+
+// formatOf tells JSON from YAML by the first significant byte: a JSON
+// document is an object.
+func formatOf(data []byte) string {
+	data = bytes.TrimLeft(data, " \t\r\n\ufeff")
+	if len(data) > 0 && data[0] == '{' {
+		return "json"
+	}
+	return "yaml"
+}
+
+func markMethods(ms []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	for _, m := range ms {
+		m = strings.ToUpper(strings.TrimSpace(m))
+		if m == "" {
+			continue
+		}
+		if safeMethods[m] {
+			return nil, fmt.Errorf("cannot mark %s operations idempotent: %s is a safe method, which the middleware leaves alone", m, m)
+		}
+		out[m] = true
+	}
+	return out, nil
+}
+
+// safeMethods are never marked: a safe request has nothing to replay.
+var safeMethods = map[string]bool{"GET": true, "HEAD": true, "OPTIONS": true, "TRACE": true, "QUERY": true}
+
+func unwrapPathError(err error) error {
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Err
+	}
+	return err
+}

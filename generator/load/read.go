@@ -1,0 +1,115 @@
+package load
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi2"
+	"github.com/getkin/kin-openapi/openapi2conv"
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// source is one document to load: its root bytes and how to read them.
+type source struct {
+	path    string // as the caller gave it
+	name    string // as kin-openapi stamps it into origins
+	format  string // "yaml" or "json"
+	root    []byte
+	swagger bool
+	opts    Options
+}
+
+// errRemote stops kin-openapi at a refused remote $ref; diagnose finds where
+// the $ref stands.
+var errRemote = errors.New("remote reference refused")
+
+// load parses and resolves the document. On failure it returns the
+// diagnostics, positioned in the files read.
+func (s *source) load(ctx context.Context) (doc *openapi3.T, fs *files, err error) {
+	fs = newFiles()
+	fs.add(s.name, s.root)
+	var refused []string
+
+	loader := openapi3.NewLoader()
+	loader.Context = ctx
+	loader.IncludeOrigin = true
+	// Checked by the reader below, which refuses remote URLs itself.
+	loader.IsExternalRefsAllowed = true
+	loader.ReadFromURIFunc = func(_ *openapi3.Loader, u *url.URL) ([]byte, error) {
+		var data []byte
+		var err error
+		if u.Scheme == "http" || u.Scheme == "https" {
+			if !s.opts.AllowRemoteRefs {
+				refused = append(refused, u.String())
+				return nil, errRemote
+			}
+			data, err = fetch(ctx, u)
+		} else {
+			data, err = openapi3.ReadFromFile(nil, u)
+		}
+		if err == nil {
+			fs.add(u.String(), data)
+		}
+		return data, err
+	}
+
+	defer func() {
+		// kin-openapi is the last thing that should panic on bad input; if
+		// it does, report it as a load failure rather than crash go generate.
+		if p := recover(); p != nil {
+			doc, err = nil, Errors{{Origin: originOf(s.path), Msg: fmt.Sprintf("kin-openapi failed on this document: %v", p)}}
+		}
+	}()
+
+	location := &url.URL{Path: s.name}
+	if s.swagger {
+		var doc2 openapi2.T
+		if err = openapi2.UnmarshalFromData(s.root, &doc2); err == nil {
+			doc, err = openapi2conv.ToV3WithLoader(&doc2, loader, location)
+		}
+	} else {
+		doc, err = loader.LoadFromDataWithPath(s.root, location)
+	}
+	if err != nil {
+		return nil, fs, s.diagnose(err, fs, refused)
+	}
+	if !s.swagger && doc.OpenAPI == "" {
+		return nil, fs, Errors{{Origin: originOf(s.path),
+			Msg: "not an OpenAPI document: it has neither an openapi nor a swagger field"}}
+	}
+	return doc, fs, nil
+}
+
+// isSwagger2 reports a Swagger 2.0 root: a top-level swagger field whose
+// value starts with 2. A scan of the bytes, so that OpenAPI 3 documents are
+// parsed only once; Slack's JSON puts the field last.
+var swaggerField = regexp.MustCompile(`(?m)(^["']?swagger["']?[ \t]*:[ \t]*["']?2|"swagger"[ \t\r\n]*:[ \t\r\n]*"2)`)
+
+func isSwagger2(data []byte) bool {
+	return bytes.Contains(data, []byte("swagger")) && swaggerField.Match(data)
+}
+
+func fetch(ctx context.Context, u *url.URL) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET %s: %s", u, resp.Status)
+	}
+	return io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+}
