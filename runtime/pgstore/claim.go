@@ -3,10 +3,8 @@ package pgstore
 import (
 	"context"
 	"crypto/rand"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"time"
 
 	"github.com/idemgen/idemgen/runtime/idempotency"
@@ -60,13 +58,13 @@ func (s *Store) Claim(ctx context.Context, key, fingerprint string, lease time.D
 func (s *Store) claimOnce(ctx context.Context, key, fingerprint, token string, lease time.Duration) (idempotency.Claim, error) {
 	var (
 		fresh, takenOver, omitted bool
-		fp                        string
+		fp                        []byte
 		leaseUS                   int64
 		status                    *int32
 		header, body              []byte
 		createdAt, expiresAt      *time.Time
 	)
-	rows, err := s.pool.Query(ctx, s.q.claim, key, token, fingerprint, lease.Microseconds())
+	rows, err := s.pool.Query(ctx, s.q.claim, []byte(key), token, []byte(fingerprint), lease.Microseconds())
 	if err != nil {
 		return idempotency.Claim{}, err
 	}
@@ -89,9 +87,9 @@ func (s *Store) claimOnce(ctx context.Context, key, fingerprint, token string, l
 	case fresh:
 		return idempotency.Claim{State: idempotency.Acquired, Token: token, TakenOver: takenOver, Fingerprint: fingerprint}, nil
 	case status == nil:
-		return idempotency.Claim{State: idempotency.InFlight, Fingerprint: fp, LeaseRemaining: time.Duration(max(leaseUS, 0)) * time.Microsecond}, nil
+		return idempotency.Claim{State: idempotency.InFlight, Fingerprint: string(fp), LeaseRemaining: time.Duration(max(leaseUS, 0)) * time.Microsecond}, nil
 	}
-	rec := &idempotency.Record{Fingerprint: fp, Status: int(*status), Body: body, BodyOmitted: omitted}
+	rec := &idempotency.Record{Fingerprint: string(fp), Status: int(*status), Body: body, BodyOmitted: omitted}
 	if createdAt != nil {
 		rec.CreatedAt = *createdAt
 	}
@@ -101,12 +99,16 @@ func (s *Store) claimOnce(ctx context.Context, key, fingerprint, token string, l
 	if rec.Header, err = decodeHeader(header); err != nil {
 		return idempotency.Claim{}, fmt.Errorf("stored headers: %w", err)
 	}
-	return idempotency.Claim{State: idempotency.Completed, Fingerprint: fp, Record: rec}, nil
+	return idempotency.Claim{State: idempotency.Completed, Fingerprint: rec.Fingerprint, Record: rec}, nil
 }
 
-// Complete stores rec under key until rec.ExpiresAt (the store's TTL when
-// zero), only while token owns the in-flight claim. The expiry is sent as a
-// duration from now and applied to the database clock.
+// Complete stores rec under key until rec.ExpiresAt (the store's TTL from
+// the database's now when zero), only while token owns the in-flight claim.
+//
+// ExpiresAt is kept exactly as given, because the middleware has already
+// told the handler (through Info) when the record expires; a replica whose
+// clock is off by s shifts a record's hours-long life by s. Leases, where
+// seconds matter, run wholly on the database clock.
 func (s *Store) Complete(ctx context.Context, key, token string, rec *idempotency.Record) error {
 	if s.err != nil {
 		return s.err
@@ -114,21 +116,12 @@ func (s *Store) Complete(ctx context.Context, key, token string, rec *idempotenc
 	if rec == nil {
 		return fmt.Errorf("pgstore: Complete %q: nil record", key)
 	}
-	header, err := encodeHeader(rec.Header)
-	if err != nil {
-		return fmt.Errorf("pgstore: Complete %q: headers: %w", key, err)
-	}
-	ttl := s.ttl
-	if !rec.ExpiresAt.IsZero() {
-		ttl = time.Until(rec.ExpiresAt)
-	}
-	var created *time.Time
-	if !rec.CreatedAt.IsZero() {
-		created = &rec.CreatedAt
-	}
-	err = retry(ctx, func(ambiguous bool) error {
-		tag, err := s.pool.Exec(ctx, s.q.complete, key, token, int32(rec.Status), header, rec.Body,
-			rec.BodyOmitted, rec.Fingerprint, created, ttl.Microseconds())
+	header := encodeHeader(rec.Header)
+	created, expires := optTime(rec.CreatedAt), optTime(rec.ExpiresAt)
+	k := []byte(key)
+	err := retry(ctx, func(ambiguous bool) error {
+		tag, err := s.pool.Exec(ctx, s.q.complete, k, token, int32(rec.Status), header, rec.Body,
+			rec.BodyOmitted, []byte(rec.Fingerprint), created, expires, s.ttl.Microseconds())
 		if err != nil {
 			return err
 		}
@@ -139,7 +132,7 @@ func (s *Store) Complete(ctx context.Context, key, token string, rec *idempotenc
 			// An earlier attempt may have committed before its connection
 			// broke; then the record is ours already.
 			var done bool
-			if err := s.pool.QueryRow(ctx, s.q.completedBy, key, token).Scan(&done); err != nil {
+			if err := s.pool.QueryRow(ctx, s.q.completedBy, k, token).Scan(&done); err != nil {
 				return err
 			}
 			if done {
@@ -157,7 +150,7 @@ func (s *Store) Abandon(ctx context.Context, key, token string) error {
 		return s.err
 	}
 	err := retry(ctx, func(ambiguous bool) error {
-		tag, err := s.pool.Exec(ctx, s.q.abandon, key, token)
+		tag, err := s.pool.Exec(ctx, s.q.abandon, []byte(key), token)
 		if err != nil {
 			return err
 		}
@@ -179,7 +172,7 @@ func (s *Store) Renew(ctx context.Context, key, token string, lease time.Duratio
 		return fmt.Errorf("pgstore: Renew %q: lease must be positive, got %v", key, lease)
 	}
 	err := retry(ctx, func(bool) error {
-		tag, err := s.pool.Exec(ctx, s.q.renew, key, token, lease.Microseconds())
+		tag, err := s.pool.Exec(ctx, s.q.renew, []byte(key), token, lease.Microseconds())
 		if err != nil {
 			return err
 		}
@@ -191,6 +184,15 @@ func (s *Store) Renew(ctx context.Context, key, token string, lease time.Duratio
 	return wrap("Renew", key, err)
 }
 
+// optTime maps the zero time to SQL NULL, which the statements replace
+// with a time taken from the database clock.
+func optTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
 // wrap names the operation and key, leaving ErrNotOwner bare so callers can
 // compare it directly as well as with errors.Is.
 func wrap(op, key string, err error) error {
@@ -198,24 +200,4 @@ func wrap(op, key string, err error) error {
 		return err
 	}
 	return fmt.Errorf("pgstore: %s %q: %w", op, key, err)
-}
-
-// encodeHeader keeps every value of every header as a jsonb object of
-// arrays; nil stays SQL NULL.
-func encodeHeader(h http.Header) ([]byte, error) {
-	if h == nil {
-		return nil, nil
-	}
-	return json.Marshal(h)
-}
-
-func decodeHeader(b []byte) (http.Header, error) {
-	if len(b) == 0 {
-		return nil, nil
-	}
-	var h http.Header
-	if err := json.Unmarshal(b, &h); err != nil {
-		return nil, err
-	}
-	return h, nil
 }

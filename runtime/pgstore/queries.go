@@ -12,18 +12,25 @@ type queries struct {
 
 // Durations travel as bigint microseconds: $n::bigint * interval '1 microsecond'.
 //
-// claimSQL is the whole claim in one statement. The INSERT takes the key
-// when it is free; ON CONFLICT takes it over when the row has expired (a
-// finished record past its TTL, or a claim past its lease) or when the row is
-// the caller's own claim (a retry after an ambiguous network failure). When
-// the INSERT yields nothing, the second branch returns the live row that
-// blocked it. That branch reads the statement's snapshot, which can miss a
-// row committed by a racing claimer after the statement began; then the
-// statement returns no row and Claim runs it again.
-const claimSQL = `WITH claimed AS (
+// claimSQL is the whole claim in one statement. cur reads the key's live
+// row, if any, from the statement's snapshot: a completed record or
+// someone else's unexpired claim is returned as it is, without a lock or a
+// write, so a replay is a plain index read. Otherwise the INSERT takes the
+// key; ON CONFLICT takes it over when the row has expired (a record past its
+// TTL, or a claim past its lease) or when the row is the caller's own claim
+// (a retry after an ambiguous network failure). The conflict check runs on
+// the latest row version under a row lock, so exactly one racer wins. A
+// racer whose snapshot predates the winner's commit finds neither branch
+// yielding a row; Claim then runs the statement again with a new snapshot.
+const claimSQL = `WITH cur AS (
+    SELECT fingerprint, lease_until, status, header, body, body_omitted, created_at, expires_at
+    FROM {{t}}
+    WHERE key = $1 AND expires_at > now() AND token IS DISTINCT FROM $2
+), claimed AS (
     INSERT INTO {{t}} AS t (key, token, fingerprint, lease_until, expires_at, created_at)
-    VALUES ($1, $2, $3, now() + $4::bigint * interval '1 microsecond',
-            now() + $4::bigint * interval '1 microsecond', now())
+    SELECT $1, $2, $3, now() + $4::bigint * interval '1 microsecond',
+           now() + $4::bigint * interval '1 microsecond', now()
+    WHERE NOT EXISTS (SELECT FROM cur)
     ON CONFLICT (key) DO UPDATE SET
         token = excluded.token,
         fingerprint = excluded.fingerprint,
@@ -35,24 +42,24 @@ const claimSQL = `WITH claimed AS (
     WHERE t.expires_at <= now() OR (t.status IS NULL AND t.token = excluded.token)
     RETURNING t.taken_over
 )
-SELECT true, taken_over, ''::text, 0::bigint, NULL::integer, NULL::jsonb, NULL::bytea,
+SELECT true, taken_over, ''::bytea, 0::bigint, NULL::integer, NULL::bytea, NULL::bytea,
        false, NULL::timestamptz, NULL::timestamptz
 FROM claimed
 UNION ALL
 SELECT false, false, fingerprint,
        coalesce((extract(epoch FROM lease_until - now()) * 1000000)::bigint, 0),
        status, header, body, body_omitted, created_at, expires_at
-FROM {{t}}
-WHERE key = $1 AND expires_at > now() AND NOT EXISTS (SELECT FROM claimed)`
+FROM cur`
 
 // completeSQL stores the record only while token owns the in-flight claim.
 // An empty fingerprint ($7) keeps the one recorded at claim time; a NULL
-// created_at ($8) means the database's now().
+// created_at ($8) means the database's now(); a NULL expires_at ($9) means
+// now() plus the store's TTL ($10).
 const completeSQL = `UPDATE {{t}} SET
     status = $3, header = $4, body = $5, body_omitted = $6,
-    fingerprint = CASE WHEN $7::text = '' THEN fingerprint ELSE $7::text END,
+    fingerprint = CASE WHEN $7::bytea = '' THEN fingerprint ELSE $7::bytea END,
     created_at = coalesce($8::timestamptz, now()),
-    expires_at = now() + $9::bigint * interval '1 microsecond',
+    expires_at = coalesce($9::timestamptz, now() + $10::bigint * interval '1 microsecond'),
     lease_until = NULL
 WHERE key = $1 AND token = $2 AND status IS NULL`
 
@@ -74,10 +81,10 @@ WHERE key = $1 AND status IS NOT NULL AND expires_at > now()`
 // key holds, claim or record.
 const setSQL = `INSERT INTO {{t}} AS t (key, token, fingerprint, lease_until, taken_over,
     status, header, body, body_omitted, created_at, expires_at)
-VALUES ($1, NULL, '', NULL, false, $2, $3, $4, false, coalesce($5::timestamptz, now()),
-    now() + $6::bigint * interval '1 microsecond')
+VALUES ($1, NULL, ''::bytea, NULL, false, $2, $3, $4, false, coalesce($5::timestamptz, now()),
+    coalesce($6::timestamptz, now() + $7::bigint * interval '1 microsecond'))
 ON CONFLICT (key) DO UPDATE SET
-    token = NULL, fingerprint = '', lease_until = NULL, taken_over = false,
+    token = NULL, fingerprint = ''::bytea, lease_until = NULL, taken_over = false,
     status = excluded.status, header = excluded.header, body = excluded.body,
     body_omitted = false, created_at = excluded.created_at, expires_at = excluded.expires_at`
 

@@ -11,18 +11,22 @@
 -- A row whose expires_at has passed counts as absent: Claim takes it over and
 -- DeleteExpired removes it.
 CREATE TABLE IF NOT EXISTS {{table}} (
-    key          text COLLATE "C" PRIMARY KEY,
+    -- Keys, fingerprints and headers are arbitrary bytes (NUL and non-UTF-8
+    -- included), which text and jsonb cannot hold, hence bytea.
+    key          bytea       PRIMARY KEY,
     -- Owner token (fence) of the claim that created the current row.
     token        text,
     -- Request fingerprint of the owner, later of the completed request.
-    fingerprint  text        NOT NULL DEFAULT '',
+    fingerprint  bytea       NOT NULL DEFAULT '',
     -- End of the owner's lease while in flight; NULL once completed.
     lease_until  timestamptz,
     -- The current claim replaced an owner whose lease had expired.
     taken_over   boolean     NOT NULL DEFAULT false,
     -- The stored response; status IS NULL while in flight.
     status       integer,
-    header       jsonb,
+    -- Every value of every header, in the length-prefixed encoding of
+    -- header.go (multi-valued headers such as Set-Cookie survive).
+    header       bytea,
     body         bytea,
     body_omitted boolean     NOT NULL DEFAULT false,
     created_at   timestamptz NOT NULL DEFAULT now(),

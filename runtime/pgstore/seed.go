@@ -21,9 +21,10 @@ const (
 	SeedLockLease = 5 * time.Minute
 )
 
-// seedLockPrefix keeps seed locks apart from records: a unit separator
-// cannot appear in a valid Idempotency-Key.
-const seedLockPrefix = "\x1flock\x1f"
+// seedLockPrefix keeps seed locks apart from records. Keys are bytes, and
+// the seed Store's callers pass printable keys, so a NUL-led prefix cannot
+// collide with one.
+const seedLockPrefix = "\x00lock\x00"
 
 func seedContext() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), SeedTimeout)
@@ -43,7 +44,7 @@ func (s *Store) Get(key string) (*idempotency.CachedResponse, bool) {
 		resp         idempotency.CachedResponse
 	)
 	err := retry(ctx, func(bool) error {
-		return s.pool.QueryRow(ctx, s.q.get, key).Scan(&status, &header, &body, &resp.CreatedAt, &resp.ExpiresAt)
+		return s.pool.QueryRow(ctx, s.q.get, []byte(key)).Scan(&status, &header, &body, &resp.CreatedAt, &resp.ExpiresAt)
 	})
 	if err != nil {
 		return nil, false
@@ -78,20 +79,10 @@ func (s *Store) Set(key string, response *idempotency.CachedResponse) {
 			h[name] = []string{v}
 		}
 	}
-	header, err := encodeHeader(h)
-	if err != nil {
-		return
-	}
-	ttl := s.ttl
-	if !response.ExpiresAt.IsZero() {
-		ttl = time.Until(response.ExpiresAt)
-	}
-	var created *time.Time
-	if !response.CreatedAt.IsZero() {
-		created = &response.CreatedAt
-	}
+	header := encodeHeader(h)
+	created, expires := optTime(response.CreatedAt), optTime(response.ExpiresAt)
 	_ = retry(ctx, func(bool) error {
-		_, err := s.pool.Exec(ctx, s.q.set, key, int32(response.StatusCode), header, response.Body, created, ttl.Microseconds())
+		_, err := s.pool.Exec(ctx, s.q.set, []byte(key), int32(response.StatusCode), header, response.Body, created, expires, s.ttl.Microseconds())
 		return err
 	})
 }
@@ -104,7 +95,7 @@ func (s *Store) Delete(key string) {
 	ctx, cancel := seedContext()
 	defer cancel()
 	_ = retry(ctx, func(bool) error {
-		_, err := s.pool.Exec(ctx, s.q.del, key)
+		_, err := s.pool.Exec(ctx, s.q.del, []byte(key))
 		return err
 	})
 }
@@ -129,7 +120,7 @@ func (s *Store) Unlock(key string) {
 	ctx, cancel := seedContext()
 	defer cancel()
 	_ = retry(ctx, func(bool) error {
-		_, err := s.pool.Exec(ctx, s.q.del, seedLockPrefix+key)
+		_, err := s.pool.Exec(ctx, s.q.del, []byte(seedLockPrefix+key))
 		return err
 	})
 }

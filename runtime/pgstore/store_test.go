@@ -297,8 +297,8 @@ func TestDeleteExpiredInBatches(t *testing.T) {
 	ctx := context.Background()
 	// 25 expired rows and 5 live ones, written directly for speed.
 	if _, err := pool.Exec(ctx, `INSERT INTO `+s.Table()+` (key, status, expires_at)
-		SELECT 'old' || g, 200, now() - interval '1 second' FROM generate_series(1, 25) g
-		UNION ALL SELECT 'live' || g, 200, now() + interval '1 hour' FROM generate_series(1, 5) g`); err != nil {
+		SELECT convert_to('old' || g, 'UTF8'), 200, now() - interval '1 second' FROM generate_series(1, 25) g
+		UNION ALL SELECT convert_to('live' || g, 'UTF8'), 200, now() + interval '1 hour' FROM generate_series(1, 5) g`); err != nil {
 		t.Fatal(err)
 	}
 	n, err := s.DeleteExpired(ctx, 10)
