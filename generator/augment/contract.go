@@ -1,0 +1,161 @@
+package augment
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/idemgen/idemgen/generator/model"
+	"github.com/idemgen/idemgen/runtime/idempotency"
+)
+
+// HeaderName is the request header the contract adds.
+const HeaderName = "Idempotency-Key"
+
+// ReplayedHeader marks a replayed response.
+const ReplayedHeader = "Idempotency-Replayed"
+
+// keyVariant is one distinct (required, TTL) pair among the marked
+// operations. A parameter states both, so each pair gets its own
+// component; a document whose operations all agree gets one, named
+// IdempotencyKey.
+type keyVariant struct {
+	required bool
+	ttl      time.Duration
+}
+
+// variantName names a variant's parameter component: IdempotencyKey when
+// the document has a single variant, else IdempotencyKey plus "Required"
+// for a required key and "TTL<duration>" for a TTL other than 24h, e.g.
+// IdempotencyKeyRequiredTTL48h. The default variant keeps the plain name.
+func variantName(v keyVariant, single bool) string {
+	name := "IdempotencyKey"
+	if single {
+		return name
+	}
+	if v.required {
+		name += "Required"
+	}
+	if v.ttl != model.DefaultPolicy.TTL {
+		name += "TTL" + FormatTTL(v.ttl)
+	}
+	return name
+}
+
+// FormatTTL writes a duration compactly: 24h, 1h30m, 90s, 1.5s.
+func FormatTTL(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
+func keyParameter(v keyVariant) *omap {
+	desc := fmt.Sprintf("A unique key, chosen by the client, that makes retrying this request safe. "+
+		"The server keeps the result of the first request with a key for %s and answers a retry with the same key "+
+		"and the same request with that stored response, marked %s: true, without running the operation again. "+
+		"At most %d printable ASCII characters; an RFC 9651 sf-string (\"abc\") is read as abc. "+
+		"A retry while the first request still runs gets 409 with Retry-After; the same key with a different request gets 422.",
+		FormatTTL(v.ttl), ReplayedHeader, idempotency.MaxKeyLength)
+	if v.required {
+		desc += " Required: a request without it gets 400."
+	} else {
+		desc += " Optional: a request without it is processed normally, with no protection against duplicates."
+	}
+	return newMap(
+		"name", HeaderName,
+		"in", "header",
+		"required", v.required,
+		"description", desc,
+		"schema", newMap("type", "string", "minLength", 1, "maxLength", idempotency.MaxKeyLength),
+	)
+}
+
+func replayedHeader() *omap {
+	return newMap(
+		"description", "Present, with the value true, when this response is the stored response to an earlier request "+
+			"with the same Idempotency-Key, replayed without running the operation again. A replayed response whose body "+
+			"was not stored (streamed, or over the size limit) has an empty body and the header Idempotency-Replay: omitted.",
+		"schema", newMap("type", "string", "enum", []any{"true"}),
+	)
+}
+
+func problemSchema() *omap {
+	str := func(desc string) *omap { return newMap("type", "string", "description", desc) }
+	return newMap(
+		"type", "object",
+		"description", "An RFC 9457 problem details object (media type application/problem+json).",
+		"properties", newMap(
+			"type", newMap("type", "string", "format", "uri-reference", "description", "A URI reference that identifies the problem type."),
+			"title", str("A short summary of the problem type."),
+			"status", newMap("type", "integer", "description", "The HTTP status code."),
+			"detail", str("An explanation specific to this occurrence."),
+			"instance", newMap("type", "string", "format", "uri-reference", "description", "A URI reference that identifies this occurrence."),
+			"code", str("A stable, machine-readable code for the problem, e.g. "+idempotency.CodeKeyInUse+"."),
+		),
+	)
+}
+
+// problemResponse is a components.responses entry; schemaRef points at
+// the Problem schema.
+type problemResponse struct {
+	base     string // preferred component name
+	status   int
+	desc     string
+	examples []Problem
+}
+
+var problemResponses = []problemResponse{
+	{"IdempotencyKeyInvalid", 400, "The Idempotency-Key header is missing where the operation requires it, or invalid: empty, longer than 256 bytes, a control or non-ASCII character, a list, a malformed sf-string, or repeated.", []Problem{ProblemKeyMissing, ProblemKeyInvalid}},
+	{"IdempotencyKeyInUse", 409, "A request with the same Idempotency-Key is still being processed. Retry after the Retry-After delay with the same key.", []Problem{ProblemInUse}},
+	{"IdempotencyRequestTooLarge", 413, "The request body is larger than this operation accepts, so it cannot be fingerprinted.", []Problem{ProblemTooLarge}},
+	{"IdempotencyKeyReused", 422, "The Idempotency-Key was already used for a different request (method, path, query or body differ). The original result is kept; use a new key for a new request.", []Problem{ProblemReused}},
+	{"IdempotencyStoreUnavailable", 503, "The idempotency store is unreachable, so the request was not processed. Retry later with the same key.", []Problem{ProblemStore}},
+}
+
+func (pr problemResponse) value(schemaName string) *omap {
+	examples := &omap{}
+	for _, p := range pr.examples {
+		name := strings.TrimPrefix(p.Code, "idempotency_")
+		examples.set(name, newMap("summary", p.Title, "value", p.example().omap()))
+	}
+	resp := newMap("description", pr.desc)
+	if pr.status == 409 {
+		resp.set("headers", newMap("Retry-After", newMap(
+			"description", "Seconds to wait before retrying with the same key.",
+			"schema", newMap("type", "integer"),
+		)))
+	}
+	resp.set("content", newMap("application/problem+json", newMap(
+		"schema", ref("schemas", schemaName),
+		"examples", examples,
+	)))
+	return resp
+}
+
+// statuses lists the problem responses an operation with policy p gets.
+func statuses(p model.Policy) []problemResponse {
+	var out []problemResponse
+	for _, pr := range problemResponses {
+		if pr.status == 413 && p.MaxRequestBytes <= 0 {
+			continue
+		}
+		out = append(out, pr)
+	}
+	return out
+}
+
+func ref(section, name string) *omap {
+	return newMap("$ref", "#/components/"+section+"/"+escapePointer(name))
+}
+
+func escapePointer(s string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1")
+}
+
+func statusKey(code int) string { return strconv.Itoa(code) }

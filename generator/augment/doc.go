@@ -1,0 +1,44 @@
+// Package augment publishes an idempotency contract in the OpenAPI
+// document itself, so that docs tools and client generators see it.
+//
+//	out, err := augment.Spec(src, m)        // the augmented document
+//	ov, err := augment.Overlay(src, m)      // the same additions as an Overlay 1.0
+//
+// The output is the input plus new lines, and nothing else: comments, key
+// order, quoting and indentation stay byte for byte. The document is
+// parsed only to find where additions go; the new text is spliced into the
+// original bytes, indented like its surroundings. Block YAML gains whole
+// lines, inserted right after the key that owns a collection (the top
+// level gains lines at the end). A JSON or YAML flow collection gains its
+// entries right after its opening bracket, with a trailing comma when it
+// already had content, so pretty-printed JSON also only gains lines; an
+// empty or single-line flow collection has to grow in place.
+//
+// What is added, for each operation of the model:
+//   - a $ref to components.parameters.IdempotencyKey (in: header, string,
+//     minLength 1, maxLength 256, the TTL and semantics in its
+//     description), unless the operation or its path item already
+//     declares an Idempotency-Key header in any letter case. A parameter
+//     states required and TTL, so when marked operations differ in them,
+//     each (required, TTL) pair has its own parameter, named IdempotencyKey
+//     plus "Required" and "TTL<duration>" where they differ from the
+//     default (optional, 24h): IdempotencyKeyRequiredTTL48h.
+//   - components.headers.IdempotencyReplayed on every response the
+//     operation declares. A response given as a $ref to
+//     components.responses gets it in the shared component only when no
+//     operation outside the model references that component; otherwise
+//     the header is left out there and a warning says so.
+//   - 400, 409, 422 and 503 responses, and 413 where maxRequestBytes is
+//     set, as $refs to components.responses entries with an
+//     application/problem+json body (components.schemas.Problem, RFC 9457)
+//     and examples carrying the runtime's own codes. A status the
+//     operation already declares keeps the author's response.
+//
+// Components are added only where referenced. A name already taken by
+// the author's own, different component is never overwritten: the next
+// of Idempotency<Name>, <Name>2, ... is used. A component equal to the
+// one we would add is reused, which is also why running Spec on its own
+// output changes nothing.
+//
+// Swagger 2.0 documents give ErrSwagger2.
+package augment

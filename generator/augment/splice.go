@@ -1,0 +1,282 @@
+package augment
+
+import (
+	"bytes"
+	"fmt"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"go.yaml.in/yaml/v4"
+)
+
+// insertion is new text placed at a byte offset of the input.
+type insertion struct {
+	off  int
+	text string
+}
+
+// text indexes the input by lines, to turn yaml.Node positions (1-based
+// lines, columns counted in characters) into byte offsets.
+type text struct {
+	src    []byte
+	starts []int
+	nl     string
+}
+
+func newText(src []byte) *text {
+	t := &text{src: src, starts: []int{0}, nl: "\n"}
+	for i, c := range src {
+		if c == '\n' {
+			t.starts = append(t.starts, i+1)
+		}
+	}
+	if bytes.Contains(src, []byte("\r\n")) {
+		t.nl = "\r\n"
+	}
+	return t
+}
+
+// offset returns the byte offset of line:col.
+func (t *text) offset(line, col int) int {
+	off := t.starts[line-1]
+	for c := 1; c < col && off < len(t.src); c++ {
+		_, size := utf8.DecodeRune(t.src[off:])
+		off += size
+	}
+	return off
+}
+
+// lineAfter is the offset where the line after `line` starts.
+func (t *text) lineAfter(line int) int {
+	if line < len(t.starts) {
+		return t.starts[line]
+	}
+	return len(t.src)
+}
+
+// indentOf returns the leading blanks of a line.
+func (t *text) indentOf(line int) string {
+	s := t.src[t.starts[line-1]:]
+	n := 0
+	for n < len(s) && (s[n] == ' ' || s[n] == '\t') {
+		n++
+	}
+	return string(s[:n])
+}
+
+// firstOnLine reports that line:col is the first non-blank of its line.
+func (t *text) firstOnLine(line, col int) bool {
+	return utf8.RuneCountInString(t.indentOf(line)) == col-1
+}
+
+// splice renders every site and inserts the text into a copy of src.
+func splice(src []byte, d *document, sites []*site) ([]byte, error) {
+	t := newText(src)
+	unit := indentUnit(t, d)
+	var ins []insertion
+	for _, s := range sites {
+		in, err := renderSite(t, d, s, unit)
+		if err != nil {
+			return nil, err
+		}
+		ins = append(ins, in)
+	}
+	sort.SliceStable(ins, func(i, j int) bool { return ins[i].off < ins[j].off })
+	var out bytes.Buffer
+	out.Grow(len(src) + 4096)
+	last := 0
+	for _, in := range ins {
+		out.Write(src[last:in.off])
+		out.WriteString(in.text)
+		last = in.off
+	}
+	out.Write(src[last:])
+	return out.Bytes(), nil
+}
+
+// indentUnit guesses one indentation level of the document from its root
+// and the first nested collection written on its own lines.
+func indentUnit(t *text, d *document) string {
+	root := d.root
+	if d.json {
+		if len(root.Content) > 0 && root.Content[0].Line > root.Line {
+			outer, inner := t.indentOf(root.Line), t.indentOf(root.Content[0].Line)
+			if u, ok := strings.CutPrefix(inner, outer); ok && u != "" {
+				return u
+			}
+		}
+		return "  "
+	}
+	for i := 1; i < len(root.Content); i += 2 {
+		v := root.Content[i]
+		if v.Kind == yaml.MappingNode && !isFlow(v) && len(v.Content) > 0 {
+			if n := v.Content[0].Column - root.Content[0].Column; n > 0 {
+				return strings.Repeat(" ", n)
+			}
+		}
+	}
+	return "  "
+}
+
+func renderSite(t *text, d *document, s *site, unit string) (insertion, error) {
+	n := s.node
+	if d.json || (n.Kind != yaml.ScalarNode && isFlow(n)) {
+		return renderFlow(t, d, s, unit)
+	}
+	st := style{unit: unit, nl: t.nl}
+	var b bytes.Buffer
+	switch n.Kind {
+	case yaml.MappingNode:
+		indent := strings.Repeat(" ", n.Content[0].Column-1)
+		for i, k := range s.entries.keys {
+			st.yamlEntry(&b, k, s.entries.vals[i], indent)
+		}
+		if s.key == nil { // the root: new top-level keys go at the end
+			off := len(t.src)
+			if off > 0 && t.src[off-1] != '\n' {
+				return insertion{off, t.nl + b.String()}, nil
+			}
+			return insertion{off, b.String()}, nil
+		}
+		return insertion{t.lineAfter(s.key.Line), b.String()}, nil
+	case yaml.SequenceNode:
+		first := n.Content[0]
+		line := t.src[t.starts[first.Line-1]:t.offset(first.Line, first.Column)]
+		dash := bytes.LastIndexByte(bytes.TrimRight(line, " "), '-')
+		if dash < 0 || s.key == nil {
+			return insertion{}, fmt.Errorf("%s:%d:%d: augment: cannot add to this list", d.file, n.Line, n.Column)
+		}
+		indent := strings.Repeat(" ", utf8.RuneCount(line[:dash]))
+		for _, it := range s.items {
+			st.yamlItem(&b, it, indent)
+		}
+		return insertion{t.lineAfter(s.key.Line), b.String()}, nil
+	}
+	// An empty value (`headers:` with nothing after it) becomes a block
+	// collection on the following lines; an explicit null cannot.
+	if n.Value != "" || s.key == nil {
+		return insertion{}, fmt.Errorf("%s:%d:%d: augment: cannot add to an explicit null", d.file, n.Line, n.Column)
+	}
+	indent := strings.Repeat(" ", s.key.Column-1) + unit
+	if len(s.items) > 0 {
+		for _, it := range s.items {
+			st.yamlItem(&b, it, indent)
+		}
+	} else {
+		for i, k := range s.entries.keys {
+			st.yamlEntry(&b, k, s.entries.vals[i], indent)
+		}
+	}
+	return insertion{t.lineAfter(s.key.Line), b.String()}, nil
+}
+
+// renderFlow inserts right after the opening bracket of a JSON or flow
+// collection, so the lines that follow keep their text; new entries end
+// with a comma when the collection already had content.
+func renderFlow(t *text, d *document, s *site, unit string) (insertion, error) {
+	n := s.node
+	open := byte('{')
+	if n.Kind == yaml.SequenceNode {
+		open = '['
+	}
+	start := t.offset(n.Line, n.Column)
+	i := bytes.IndexByte(t.src[start:], open)
+	if n.Kind == yaml.ScalarNode || i < 0 {
+		return insertion{}, fmt.Errorf("%s:%d:%d: augment: cannot add to this value", d.file, n.Line, n.Column)
+	}
+	off := start + i + 1
+	var parts []any
+	var keys []string
+	if n.Kind == yaml.MappingNode {
+		keys, parts = s.entries.keys, s.entries.vals
+	} else {
+		parts = s.items
+	}
+	nonEmpty := len(n.Content) > 0
+
+	// Multi-line layout where the document is pretty-printed JSON.
+	multi, ws, closeWS := false, "", ""
+	if d.json {
+		if nonEmpty {
+			f := n.Content[0]
+			if f.Line > n.Line && t.firstOnLine(f.Line, f.Column) {
+				multi, ws = true, t.indentOf(f.Line)
+				if u, ok := strings.CutPrefix(ws, t.indentOf(n.Line)); ok && u != "" {
+					unit = u
+				}
+			}
+		} else if len(d.root.Content) > 0 && d.root.Content[0].Line > d.root.Line {
+			closeWS = t.indentOf(n.Line)
+			multi, ws = true, closeWS+unit
+		}
+	}
+	st := style{json: true, compact: !multi, unit: unit, nl: t.nl}
+	if d.json && nonEmpty {
+		// JSON gains its entries at the end of the collection: the last
+		// value's line gains a comma, and the new lines follow it.
+		end, ok := closeOf(t.src, off-1)
+		if !ok {
+			return insertion{}, fmt.Errorf("%s:%d:%d: augment: unbalanced brackets", d.file, n.Line, n.Column)
+		}
+		last := len(bytes.TrimRight(t.src[:end], " \t\r\n"))
+		var b bytes.Buffer
+		for j, v := range parts {
+			b.WriteByte(',')
+			if multi {
+				b.WriteString(t.nl + ws)
+			}
+			if keys != nil {
+				b.WriteString(jsonString(keys[j]) + ": ")
+			}
+			st.jsonValue(&b, v, ws)
+		}
+		return insertion{last, b.String()}, nil
+	}
+	var b bytes.Buffer
+	for j, v := range parts {
+		if multi {
+			b.WriteString(t.nl + ws)
+		} else if j > 0 {
+			b.WriteString(", ")
+		}
+		if keys != nil {
+			b.WriteString(jsonString(keys[j]) + ": ")
+		}
+		st.jsonValue(&b, v, ws)
+		if multi && (j < len(parts)-1 || nonEmpty) {
+			b.WriteByte(',')
+		}
+	}
+	switch {
+	case multi && !nonEmpty:
+		b.WriteString(t.nl + closeWS)
+	case !multi && nonEmpty:
+		b.WriteString(", ")
+	}
+	return insertion{off, b.String()}, nil
+}
+
+// closeOf returns the offset of the bracket closing the JSON collection
+// opened at src[open], skipping strings.
+func closeOf(src []byte, open int) (int, bool) {
+	depth := 0
+	for i := open; i < len(src); i++ {
+		switch src[i] {
+		case '"':
+			for i++; i < len(src) && src[i] != '"'; i++ {
+				if src[i] == '\\' {
+					i++
+				}
+			}
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+			if depth == 0 {
+				return i, true
+			}
+		}
+	}
+	return 0, false
+}
