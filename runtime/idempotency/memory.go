@@ -108,7 +108,6 @@ func NewMemoryStoreWith(opts MemoryOptions) *MemoryStore {
 	s.mask = uint64(n - 1)
 	for i := range s.shards {
 		sh := &s.shards[i]
-		sh.m = make(map[string]*entry)
 		sh.ttl = int64(s.ttl)
 		sh.ctr, sh.step = uint64(i), uint64(n)
 		if opts.MaxEntries > 0 {
@@ -208,7 +207,7 @@ func (s *MemoryStore) Stats() MemoryStats {
 	for i := range s.shards {
 		sh := &s.shards[i]
 		sh.mu.Lock()
-		st.Entries += len(sh.m)
+		st.Entries += sh.ix.n
 		st.InFlight += len(sh.live)
 		st.Bytes += sh.bytes
 		st.Evictions += sh.evictions
@@ -218,8 +217,11 @@ func (s *MemoryStore) Stats() MemoryStats {
 	return st
 }
 
-func (s *MemoryStore) shardFor(key string) *shard {
-	return &s.shards[maphash.String(s.seed, key)&s.mask]
+// shardFor returns key's shard and the hash bits that place it in the
+// shard's index; the low bits picked the shard, so the index uses the high.
+func (s *MemoryStore) shardFor(key string) (*shard, uint32) {
+	h := maphash.String(s.seed, key)
+	return &s.shards[h&s.mask], uint32(h >> 32)
 }
 
 // now returns wall-clock Unix nanoseconds, for record expiry, and

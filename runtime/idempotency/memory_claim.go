@@ -16,10 +16,10 @@ func (s *MemoryStore) Claim(ctx context.Context, key, fingerprint string, lease 
 	if lease <= 0 {
 		return Claim{}, fmt.Errorf("idempotency: MemoryStore.Claim: lease must be positive, got %v", lease)
 	}
-	sh := s.shardFor(key)
+	sh, h := s.shardFor(key)
 	_, wall, mono := s.now()
 	sh.mu.Lock()
-	c, tok, err := sh.claim(key, fingerprint, stateClaimed, int64(lease), wall, mono)
+	c, tok, err := sh.claim(h, key, fingerprint, stateClaimed, int64(lease), wall, mono)
 	sh.mu.Unlock()
 	if err != nil {
 		return Claim{}, err
@@ -30,53 +30,63 @@ func (s *MemoryStore) Claim(ctx context.Context, key, fingerprint string, lease 
 	return c, nil
 }
 
-// claim is Claim under the shard lock. It returns the raw counter value of
-// a new owner, for the caller to scramble and format after unlocking.
-func (sh *shard) claim(key, fp string, st entryState, lease, wall, mono int64) (Claim, uint64, error) {
-	if sh.m == nil {
+// claim is Claim under the shard lock. It returns the raw number of a new
+// owner's token, for the caller to scramble and format after unlocking.
+func (sh *shard) claim(h uint32, key, fp string, st entryState, lease, wall, mono int64) (Claim, uint64, error) {
+	if sh.closed {
 		return Claim{}, 0, ErrStoreClosed
 	}
-	if e := sh.m[key]; e != nil {
+	slot, e := sh.ix.find(h, key)
+	if e != nil {
 		switch {
 		case e.state == stateDone && e.deadline > wall:
-			return Claim{State: Completed, Fingerprint: e.rec.Fingerprint, Record: &e.rec}, 0, nil
+			return Claim{State: Completed, Fingerprint: e.fp, Record: e.record()}, 0, nil
 		case e.state == stateDone:
 			sh.remove(e)
 			sh.expired++
+			slot = -1 // the index changed; look the slot up again
 		case e.deadline > mono:
-			return Claim{State: InFlight, Fingerprint: e.rec.Fingerprint, LeaseRemaining: time.Duration(e.deadline - mono)}, 0, nil
+			return Claim{State: InFlight, Fingerprint: e.fp, LeaseRemaining: time.Duration(e.deadline - mono)}, 0, nil
 		default:
 			// The owner's lease ended: hand the same entry to the newcomer.
 			sh.ctr += sh.step
 			sh.bytes -= int64(e.size)
-			e.rec.Fingerprint = fp
-			e.size = entrySize(key, &e.rec)
+			e.fp = fp
+			e.size = entrySize(e)
 			sh.bytes += int64(e.size)
-			e.tok, e.state, e.deadline = sh.ctr, st, mono+lease
+			e.aux, e.state, e.deadline = int64(sh.ctr), st, mono+lease
 			sh.live.fix(int(e.idx))
 			return Claim{State: Acquired, TakenOver: true}, sh.ctr, nil
 		}
 	}
+	// Any removal may shift entries in the index; the count tells whether
+	// the empty slot found above is still the right one.
+	n := sh.ix.n
 	sh.sweep(wall, mono, 2)
-	e := &entry{key: key, rec: Record{Fingerprint: fp}, state: st, deadline: mono + lease}
-	e.size = entrySize(key, &e.rec)
+	e = &entry{key: key, fp: fp, hash: h, state: st, deadline: mono + lease}
+	e.size = entrySize(e)
 	if !sh.makeRoom(int64(e.size), 1, wall, mono) {
 		return Claim{}, 0, ErrStoreFull
 	}
 	sh.ctr += sh.step
-	e.tok = sh.ctr
-	sh.add(e)
+	e.aux = int64(sh.ctr)
+	if slot >= 0 && sh.ix.n == n {
+		sh.ix.insertAt(slot, e)
+	} else {
+		sh.ix.put(e)
+	}
+	sh.track(e)
 	return Claim{State: Acquired}, sh.ctr, nil
 }
 
 // owned returns the entry key's token owns, under the shard lock.
-func (s *MemoryStore) owned(sh *shard, key, token string) (*entry, error) {
-	if sh.m == nil {
+func (s *MemoryStore) owned(sh *shard, h uint32, key, token string) (*entry, error) {
+	if sh.closed {
 		return nil, ErrStoreClosed
 	}
 	t, ok := s.tok.parse(token)
-	e := sh.m[key]
-	if !ok || e == nil || e.state != stateClaimed || s.tok.scramble(e.tok) != t {
+	e := sh.ix.get(h, key)
+	if !ok || e == nil || e.state != stateClaimed || s.tok.scramble(uint64(e.aux)) != t {
 		return nil, ErrNotOwner
 	}
 	return e, nil
@@ -84,8 +94,9 @@ func (s *MemoryStore) owned(sh *shard, key, token string) (*entry, error) {
 
 // Complete implements [ClaimStore]. The record is kept until rec.ExpiresAt,
 // or for the store's TTL when that is zero; CreatedAt defaults to now and
-// Fingerprint to the claim's. A record that no longer fits a bounded store
-// gives an error wrapping ErrStoreFull and leaves the claim in place.
+// Fingerprint to the claim's. The store keeps rec's Header and Body as they
+// are. A record that no longer fits a bounded store gives an error
+// wrapping ErrStoreFull and leaves the claim in place.
 func (s *MemoryStore) Complete(ctx context.Context, key, token string, rec *Record) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("idempotency: MemoryStore.Complete: %w", err)
@@ -101,36 +112,33 @@ func (s *MemoryStore) Complete(ctx context.Context, key, token string, rec *Reco
 	if r.ExpiresAt.IsZero() {
 		r.ExpiresAt = now.Add(s.ttl)
 	}
-	r.ExpiresAt = r.ExpiresAt.Round(0)
-	sh := s.shardFor(key)
+	sh, h := s.shardFor(key)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	e, err := s.owned(sh, key, token)
+	e, err := s.owned(sh, h, key, token)
 	if err != nil {
 		return err
 	}
 	if r.Fingerprint == "" {
-		r.Fingerprint = e.rec.Fingerprint
+		r.Fingerprint = e.fp
 	}
-	exp := r.ExpiresAt.UnixNano()
-	if exp <= wall {
+	if r.ExpiresAt.UnixNano() <= wall {
 		sh.remove(e)
 		return nil // already expired: nothing to keep, the key is free
 	}
-	// Take the claim out of the live heap so that making room cannot touch
-	// it, then put the record in its place in the map.
+	// Take the claim out of the live heap so that making room cannot evict
+	// it, then turn the same entry into the record.
 	sh.live.remove(e)
 	sh.bytes -= int64(e.size)
-	done := &entry{key: key, rec: r, state: stateDone, deadline: exp}
-	done.size = entrySize(key, &done.rec)
-	if !sh.makeRoom(int64(done.size), 0, wall, mono) {
-		sh.live.push(e)
-		sh.bytes += int64(e.size)
-		return fmt.Errorf("idempotency: MemoryStore.Complete: record of %d bytes for key %q: %w", done.size, key, ErrStoreFull)
+	claimed := *e
+	e.setRecord(&r)
+	if !sh.makeRoom(int64(e.size), 0, wall, mono) {
+		size := e.size
+		*e = claimed
+		sh.track(e)
+		return fmt.Errorf("idempotency: MemoryStore.Complete: record of %d bytes for key %q: %w", size, key, ErrStoreFull)
 	}
-	sh.m[key] = done
-	sh.done.push(done)
-	sh.bytes += int64(done.size)
+	sh.track(e)
 	sh.sweep(wall, mono, 2)
 	return nil
 }
@@ -141,10 +149,10 @@ func (s *MemoryStore) Abandon(ctx context.Context, key, token string) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("idempotency: MemoryStore.Abandon: %w", err)
 	}
-	sh := s.shardFor(key)
+	sh, h := s.shardFor(key)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	e, err := s.owned(sh, key, token)
+	e, err := s.owned(sh, h, key, token)
 	if err != nil {
 		return err
 	}
@@ -162,10 +170,10 @@ func (s *MemoryStore) Renew(ctx context.Context, key, token string, lease time.D
 		return fmt.Errorf("idempotency: MemoryStore.Renew: lease must be positive, got %v", lease)
 	}
 	_, _, mono := s.now()
-	sh := s.shardFor(key)
+	sh, h := s.shardFor(key)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	e, err := s.owned(sh, key, token)
+	e, err := s.owned(sh, h, key, token)
 	if err != nil {
 		return err
 	}

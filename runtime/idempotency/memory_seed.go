@@ -13,16 +13,17 @@ import (
 // body is shared with the store and must not be modified.
 func (s *MemoryStore) Get(key string) (*CachedResponse, bool) {
 	_, wall, _ := s.now()
-	sh := s.shardFor(key)
+	sh, h := s.shardFor(key)
 	sh.mu.Lock()
-	e := sh.m[key]
-	ok := e != nil && e.state == stateDone && e.deadline > wall
+	var r *Record
+	if e := sh.ix.get(h, key); e != nil && e.state == stateDone && e.deadline > wall {
+		r = e.record()
+	}
 	sh.mu.Unlock()
-	if !ok {
+	if r == nil {
 		return nil, false
 	}
-	// A completed entry is never modified, so it can be read unlocked.
-	r := &e.rec
+	// The Record is read-only once built, so it can be read unlocked.
 	resp := &CachedResponse{StatusCode: r.Status, Body: r.Body, CreatedAt: r.CreatedAt, ExpiresAt: r.ExpiresAt}
 	if r.Header != nil {
 		resp.Headers = make(map[string]string, len(r.Header))
@@ -51,22 +52,21 @@ func (s *MemoryStore) Set(key string, response *CachedResponse) {
 	if r.ExpiresAt.IsZero() {
 		r.ExpiresAt = now.Add(s.ttl)
 	}
-	r.ExpiresAt = r.ExpiresAt.Round(0)
 	if response.Headers != nil {
 		r.Header = make(http.Header, len(response.Headers))
 		for name, v := range response.Headers {
 			r.Header[name] = []string{v}
 		}
 	}
-	e := &entry{key: key, rec: r, state: stateDone, deadline: r.ExpiresAt.UnixNano()}
-	e.size = entrySize(key, &e.rec)
-	sh := s.shardFor(key)
+	sh, h := s.shardFor(key)
+	e := &entry{key: key, hash: h}
+	e.setRecord(&r)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	if sh.m == nil {
+	if sh.closed {
 		return
 	}
-	if old := sh.m[key]; old != nil {
+	if old := sh.ix.get(h, key); old != nil {
 		sh.remove(old)
 	}
 	if e.deadline <= wall || !sh.makeRoom(int64(e.size), 1, wall, mono) {
@@ -81,9 +81,9 @@ func (s *MemoryStore) Set(key string, response *CachedResponse) {
 // It forgets the key whatever it holds, so an in-flight claim on it is
 // dropped too and its owner's Complete then fails with ErrNotOwner.
 func (s *MemoryStore) Delete(key string) {
-	sh := s.shardFor(key)
+	sh, h := s.shardFor(key)
 	sh.mu.Lock()
-	if e := sh.m[key]; e != nil {
+	if e := sh.ix.get(h, key); e != nil {
 		sh.remove(e)
 	}
 	sh.mu.Unlock()
@@ -97,9 +97,9 @@ func (s *MemoryStore) Delete(key string) {
 // or the store is closed.
 func (s *MemoryStore) Lock(key string) bool {
 	_, wall, mono := s.now()
-	sh := s.shardFor(key)
+	sh, h := s.shardFor(key)
 	sh.mu.Lock()
-	c, _, err := sh.claim(key, "", stateLocked, int64(s.ttl), wall, mono)
+	c, _, err := sh.claim(h, key, "", stateLocked, int64(s.ttl), wall, mono)
 	sh.mu.Unlock()
 	return err == nil && c.State == Acquired
 }
@@ -109,9 +109,9 @@ func (s *MemoryStore) Lock(key string) bool {
 // It releases only a lock taken by Lock; a record stored by Set in the
 // meantime and a claim made through Claim stay as they are.
 func (s *MemoryStore) Unlock(key string) {
-	sh := s.shardFor(key)
+	sh, h := s.shardFor(key)
 	sh.mu.Lock()
-	if e := sh.m[key]; e != nil && e.state == stateLocked {
+	if e := sh.ix.get(h, key); e != nil && e.state == stateLocked {
 		sh.remove(e)
 	}
 	sh.mu.Unlock()

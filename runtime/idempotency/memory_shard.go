@@ -2,7 +2,9 @@ package idempotency
 
 import (
 	"math"
+	"net/http"
 	"sync"
+	"time"
 )
 
 type entryState uint8
@@ -13,27 +15,61 @@ const (
 	stateDone                          // completed record
 )
 
-// entry is one key's state. Once completed it is never modified again
-// (apart from idx, which only the shard reads), because Claim hands out a
-// pointer to its record; replacing a completed record means a new entry.
+// entry is one key's state, kept compact (112 bytes) because a store may
+// hold millions: times are Unix nanoseconds, and the Record that Claim
+// returns is built on the first replay only, then cached, since most keys
+// are never retried.
 type entry struct {
 	key string
-	// rec is the completed record; while in flight only rec.Fingerprint is
-	// set, to the owner's fingerprint.
-	rec Record
-	tok uint64
+	// fp is the owner's fingerprint in flight, the record's once completed.
+	fp     string
+	header http.Header
+	body   []byte
+	rec    *Record // built on first replay; read-only once handed out
+	// aux is, in flight, the owner's token number and, completed, the
+	// record's CreatedAt.
+	aux int64
 	// deadline is, in flight, the lease end on the store's monotonic clock
-	// and, completed, the expiry in Unix nanoseconds.
+	// and, completed, the expiry.
 	deadline int64
-	idx      int32 // position in the shard's heap for its state
-	size     uint32
+	status   int32
+	idx      int32  // position in the shard's heap for its state
+	size     uint32 // bytes charged against MaxBytes
+	hash     uint32 // the key's hash bits that place it in the index
 	state    entryState
+	omitted  bool
+}
+
+// record returns the completed entry as a Record, building it once.
+func (e *entry) record() *Record {
+	if e.rec == nil {
+		e.rec = &Record{
+			Fingerprint: e.fp,
+			Status:      int(e.status),
+			Header:      e.header,
+			Body:        e.body,
+			BodyOmitted: e.omitted,
+			CreatedAt:   time.Unix(0, e.aux),
+			ExpiresAt:   time.Unix(0, e.deadline),
+		}
+	}
+	return e.rec
+}
+
+// setRecord fills a completed entry from r, whose times must be set.
+func (e *entry) setRecord(r *Record) {
+	e.fp, e.header, e.body, e.omitted = r.Fingerprint, r.Header, r.Body, r.BodyOmitted
+	e.status = int32(min(max(r.Status, math.MinInt32), math.MaxInt32))
+	e.aux, e.deadline = r.CreatedAt.UnixNano(), r.ExpiresAt.UnixNano()
+	e.rec, e.state = nil, stateDone
+	e.size = entrySize(e)
 }
 
 // shard is one independently locked part of a MemoryStore.
 type shard struct {
-	mu sync.Mutex
-	m  map[string]*entry // nil once closed
+	mu     sync.Mutex
+	ix     index
+	closed bool
 	// done holds completed entries by expiry, so the next to expire (the
 	// oldest, with one TTL) is both the first reclaimed and the first
 	// evicted. live holds in-flight entries by lease end.
@@ -48,18 +84,19 @@ type shard struct {
 	ctr, step uint64
 	evictions uint64
 	expired   uint64
-	_         [56]byte // rounds the shard to 192 bytes, three cache lines, so neighbours' locks never share one
+	_         [8]byte // rounds the shard to 192 bytes, three cache lines, so neighbours' locks never share one
 }
 
 func (sh *shard) close() {
 	sh.mu.Lock()
-	sh.m, sh.done, sh.live, sh.bytes = nil, nil, nil, 0
+	sh.closed = true
+	sh.ix, sh.done, sh.live, sh.bytes = index{}, nil, nil, 0
 	sh.mu.Unlock()
 }
 
 // remove forgets e entirely.
 func (sh *shard) remove(e *entry) {
-	delete(sh.m, e.key)
+	sh.ix.remove(e)
 	if e.state == stateDone {
 		sh.done.remove(e)
 	} else {
@@ -68,9 +105,14 @@ func (sh *shard) remove(e *entry) {
 	sh.bytes -= int64(e.size)
 }
 
-// add inserts a new entry, already filled in, into the map and its heap.
+// add inserts a new entry, already filled in, into the index and its heap.
 func (sh *shard) add(e *entry) {
-	sh.m[e.key] = e
+	sh.ix.put(e)
+	sh.track(e)
+}
+
+// track puts e in the heap for its state and charges its size.
+func (sh *shard) track(e *entry) {
 	if e.state == stateDone {
 		sh.done.push(e)
 	} else {
@@ -102,7 +144,7 @@ func (sh *shard) sweep(wall, mono int64, n int) int {
 // for a new key, 0 for an entry already counted), and reports whether it
 // does. Only completed records and claims whose lease ended are evicted.
 func (sh *shard) makeRoom(size int64, addEntries int, wall, mono int64) bool {
-	for (sh.maxEntries > 0 && len(sh.m)+addEntries > sh.maxEntries) ||
+	for (sh.maxEntries > 0 && sh.ix.n+addEntries > sh.maxEntries) ||
 		(sh.maxBytes > 0 && sh.bytes+size > sh.maxBytes) {
 		switch {
 		case len(sh.done) > 0:
@@ -126,90 +168,18 @@ func (sh *shard) makeRoom(size int64, addEntries int, wall, mono int64) bool {
 // Fixed charges, approximating what the structures holding an entry and a
 // header value take, so that MaxBytes bounds real memory.
 const (
-	entryCharge       = 224 // entry, map slot and heap slot
+	entryCharge       = 256 // entry, index and heap slots, the cached Record
 	headerNameCharge  = 48  // map slot and value slice
 	headerValueCharge = 16  // string header
 )
 
-func entrySize(key string, rec *Record) uint32 {
-	n := entryCharge + len(key) + len(rec.Fingerprint) + len(rec.Body)
-	for name, vs := range rec.Header {
+func entrySize(e *entry) uint32 {
+	n := entryCharge + len(e.key) + len(e.fp) + len(e.body)
+	for name, vs := range e.header {
 		n += headerNameCharge + len(name)
 		for _, v := range vs {
 			n += headerValueCharge + len(v)
 		}
 	}
 	return uint32(min(n, math.MaxUint32))
-}
-
-// entryHeap is a binary min-heap on entry.deadline that keeps each entry's
-// idx up to date, so an entry can be removed or moved in O(log n).
-type entryHeap []*entry
-
-func (h *entryHeap) push(e *entry) {
-	e.idx = int32(len(*h))
-	*h = append(*h, e)
-	h.up(int(e.idx))
-}
-
-func (h *entryHeap) remove(e *entry) {
-	old := *h
-	i, last := int(e.idx), len(old)-1
-	if i < 0 || i > last || old[i] != e {
-		return
-	}
-	if i != last {
-		old[i] = old[last]
-		old[i].idx = int32(i)
-	}
-	old[last] = nil
-	*h = old[:last]
-	e.idx = -1
-	if i != last {
-		h.fix(i)
-	}
-}
-
-// fix restores order after the deadline of the entry at i changed.
-func (h *entryHeap) fix(i int) {
-	if !h.down(i) {
-		h.up(i)
-	}
-}
-
-func (h entryHeap) up(i int) {
-	for i > 0 {
-		p := (i - 1) / 2
-		if h[p].deadline <= h[i].deadline {
-			return
-		}
-		h.swap(i, p)
-		i = p
-	}
-}
-
-func (h entryHeap) down(i int) bool {
-	start := i
-	for {
-		l := 2*i + 1
-		if l >= len(h) {
-			break
-		}
-		c := l
-		if r := l + 1; r < len(h) && h[r].deadline < h[l].deadline {
-			c = r
-		}
-		if h[i].deadline <= h[c].deadline {
-			break
-		}
-		h.swap(i, c)
-		i = c
-	}
-	return i > start
-}
-
-func (h entryHeap) swap(i, j int) {
-	h[i], h[j] = h[j], h[i]
-	h[i].idx = int32(i)
-	h[j].idx = int32(j)
 }
