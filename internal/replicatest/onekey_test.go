@@ -29,15 +29,16 @@ func stripeKey() string {
 	return fmt.Sprintf("%d_%s", time.Now().UnixNano(), rand.Text()[:6])
 }
 
-func post(client *http.Client, url, key string, hold bool) answer {
+// post sends the payment request; header pairs (name, value) are added.
+func post(client *http.Client, url, key string, header ...string) answer {
 	req, err := http.NewRequest(http.MethodPost, url+"/payments", strings.NewReader(`{"amount":4200,"currency":"eur"}`))
 	if err != nil {
 		return answer{err: err}
 	}
 	req.Header.Set(idempotency.HeaderIdempotencyKey, key)
 	req.Header.Set("Content-Type", "application/json")
-	if hold {
-		req.Header.Set("X-Hold", "1")
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
 	}
 	resp, err := client.Do(req)
 	if err != nil {
@@ -80,7 +81,7 @@ func testOneKeyTwoReplicas(t *testing.T, b *backend) {
 			// Spread the requests over about twice the handler's time, so
 			// some arrive while it runs (409) and some after (replay).
 			time.Sleep(time.Duration(i%50) * 4 * time.Millisecond)
-			answers[i] = post(client, replicas[i%2].url, key, false)
+			answers[i] = post(client, replicas[i%2].url, key)
 		})
 	}
 	close(start)
@@ -119,7 +120,7 @@ func testOneKeyTwoReplicas(t *testing.T, b *backend) {
 	}
 	// Whichever replica ran it, both now replay it.
 	for _, r := range replicas {
-		a := post(client, r.url, key, false)
+		a := post(client, r.url, key)
 		if a.err != nil || !a.replayed || a.body != winner.body {
 			t.Fatalf("replica %d after the burst: %+v, want a replay of %s", r.pid(), a, winner.body)
 		}

@@ -17,9 +17,10 @@ func TestKilledOwnerPostgres(t *testing.T) { testKilledOwner(t, postgresBackend(
 
 // testKilledOwner kills (SIGKILL) a replica while its handler holds a key.
 // The other replica refuses the key while the dead owner's lease runs,
-// then takes it over and runs the handler exactly once; the dead owner's
-// late Complete, played through the store API with its token, is refused
-// and does not disturb the successor's record.
+// then takes it over and runs the handler exactly once. The dead owner's
+// late Complete and Abandon, played through the store API with its token
+// while the successor's handler is still running, are refused and do not
+// disturb the successor's claim or its record.
 func testKilledOwner(t *testing.T, b *backend) {
 	const lease = 2 * time.Second
 	logPath := t.TempDir() + "/runs.jsonl"
@@ -30,14 +31,8 @@ func testKilledOwner(t *testing.T, b *backend) {
 	key := stripeKey()
 
 	held := make(chan answer, 1)
-	go func() { held <- post(client, owner.url, key, true) }()
-	deadline := time.Now().Add(10 * time.Second)
-	for len(readLog(t, logPath, "run", key)) == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("the held request never reached the handler")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	go func() { held <- post(client, owner.url, key, "X-Hold", "1") }()
+	waitForRuns(t, logPath, key, 1)
 	claims := readLog(t, logPath, "claim", "")
 	if len(claims) != 1 || claims[0].PID != owner.pid() {
 		t.Fatalf("claims before the kill: %+v, want one by the owner %d", claims, owner.pid())
@@ -52,28 +47,25 @@ func testKilledOwner(t *testing.T, b *backend) {
 
 	// The owner renewed its lease every lease/3 until it died, so at least
 	// 2/3 of it is left: a retry within lease/2 must be refused.
-	a := post(client, other.url, key, false)
+	a := post(client, other.url, key)
 	if since := time.Since(killed); since < lease/2 && a.status != http.StatusConflict {
 		t.Fatalf("retry %v after the kill answered %d, want 409 while the lease runs", since, a.status)
 	}
-	for a.err == nil && a.status == http.StatusConflict && time.Since(killed) < lease+10*time.Second {
-		time.Sleep(100 * time.Millisecond)
-		a = post(client, other.url, key, false)
-	}
-	if a.err != nil || a.status != http.StatusCreated || a.replayed {
-		t.Fatalf("retry after the lease: %+v, want the handler's own 201", a)
-	}
-	if !strings.Contains(a.body, fmt.Sprintf(`"pid":%d`, other.pid())) {
-		t.Fatalf("the retry ran elsewhere: %s", a.body)
-	}
-	runs := readLog(t, logPath, "run", key)
-	if len(runs) != 2 || runs[0].PID != owner.pid() || runs[1].PID != other.pid() {
-		t.Fatalf("runs: %+v, want the killed owner's and exactly one retry", runs)
-	}
-	claims = readLog(t, logPath, "claim", "")
-	if last := claims[len(claims)-1]; len(claims) != 2 || !last.TakenOver || last.PID != other.pid() {
-		t.Fatalf("claims: %+v, want the retry's claim to be a takeover", claims)
-	}
+
+	// Retry until the lease lapses; the winning retry works for a second,
+	// long enough to play the dead owner's late calls against its claim.
+	retried := make(chan answer, 1)
+	go func() {
+		for {
+			a := post(client, other.url, key, "X-Work", "1s")
+			if a.err != nil || a.status != http.StatusConflict || time.Since(killed) > lease+20*time.Second {
+				retried <- a
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}()
+	waitForRuns(t, logPath, key, 2)
 
 	ctx := context.Background()
 	late := &idempotency.Record{
@@ -86,13 +78,39 @@ func testKilledOwner(t *testing.T, b *backend) {
 	if err := b.store.Abandon(ctx, stale.StoreKey, stale.Token); !errors.Is(err, idempotency.ErrNotOwner) {
 		t.Fatalf("the killed owner's late Abandon: %v, want ErrNotOwner", err)
 	}
-	for _, r := range []*replica{other} {
-		again := post(client, r.url, key, false)
-		if again.err != nil || !again.replayed || again.body != a.body {
-			t.Fatalf("replay after the late Complete: %+v, want the retry's %s", again, a.body)
-		}
+	if c, err := b.store.Claim(ctx, stale.StoreKey, "probe", time.Minute); err != nil || c.State != idempotency.InFlight {
+		t.Fatalf("the successor's claim after the late calls: %+v, %v; want in flight", c, err)
 	}
-	if runs := readLog(t, logPath, "run", key); len(runs) != 2 {
-		t.Fatalf("handler ran %d times in all, want 2 (the killed one and one retry)", len(runs))
+
+	a = <-retried
+	if a.err != nil || a.status != http.StatusCreated || a.replayed {
+		t.Fatalf("retry after the lease: %+v, want the handler's own 201", a)
+	}
+	if !strings.Contains(a.body, fmt.Sprintf(`"pid":%d`, other.pid())) {
+		t.Fatalf("the retry ran elsewhere: %s", a.body)
+	}
+	claims = readLog(t, logPath, "claim", "")
+	if last := claims[len(claims)-1]; len(claims) != 2 || !last.TakenOver || last.PID != other.pid() {
+		t.Fatalf("claims: %+v, want the retry's claim to be a takeover", claims)
+	}
+	again := post(client, other.url, key)
+	if again.err != nil || !again.replayed || again.body != a.body {
+		t.Fatalf("replay after the late calls: %+v, want the retry's %s", again, a.body)
+	}
+	runs := readLog(t, logPath, "run", key)
+	if len(runs) != 2 || runs[0].PID != owner.pid() || runs[1].PID != other.pid() {
+		t.Fatalf("runs: %+v, want the killed owner's and exactly one retry", runs)
+	}
+}
+
+// waitForRuns waits until the log shows n handler runs for key.
+func waitForRuns(t *testing.T, logPath, key string, n int) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for len(readLog(t, logPath, "run", key)) < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("the handler for %s never ran %d times", key, n)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

@@ -41,6 +41,7 @@ type privateRedis struct {
 	cmd     *exec.Cmd
 	dir     string
 	persist bool // fsync every write to an append-only file in dir
+	extra   []string
 }
 
 // startPrivateRedis starts redis-server on a free port and stops it when
@@ -48,7 +49,7 @@ type privateRedis struct {
 // file, so a killed and restarted server still has its data; without it,
 // a restart starts empty. It skips (fails under CI) when the binary is
 // missing.
-func startPrivateRedis(tb testing.TB, persist bool) *privateRedis {
+func startPrivateRedis(tb testing.TB, persist bool, extra ...string) *privateRedis {
 	tb.Helper()
 	if _, err := exec.LookPath("redis-server"); err != nil {
 		if ci() {
@@ -56,7 +57,7 @@ func startPrivateRedis(tb testing.TB, persist bool) *privateRedis {
 		}
 		tb.Skip("redis-server not on PATH")
 	}
-	r := &privateRedis{tb: tb, port: freePort(tb), dir: tb.TempDir(), persist: persist}
+	r := &privateRedis{tb: tb, port: freePort(tb), dir: tb.TempDir(), persist: persist, extra: extra}
 	r.start()
 	tb.Cleanup(r.stop)
 	return r
@@ -72,6 +73,7 @@ func (r *privateRedis) start() {
 	}
 	args := append([]string{"--port", strconv.Itoa(r.port), "--bind", "127.0.0.1",
 		"--save", "", "--daemonize", "no", "--dir", r.dir}, aof...)
+	args = append(args, r.extra...)
 	r.cmd = exec.Command("redis-server", args...)
 	if err := r.cmd.Start(); err != nil {
 		r.tb.Fatalf("start redis-server: %v", err)

@@ -10,7 +10,8 @@
 //
 // Once it listens it prints "listening <host:port>" on stdout. A request
 // carrying "X-Hold: 1" blocks in the handler until the process dies, to
-// stand for a replica that crashes while it owns a key.
+// stand for a replica that crashes while it owns a key; "X-Work: 2s"
+// overrides -work for one request.
 package main
 
 import (
@@ -91,7 +92,15 @@ func payments(rl *runLog, work time.Duration) http.Handler {
 		if r.Header.Get("X-Hold") == "1" {
 			select {} // until SIGKILL
 		}
-		time.Sleep(work)
+		d := work
+		if v := r.Header.Get("X-Work"); v != "" {
+			var err error
+			if d, err = time.ParseDuration(v); err != nil {
+				http.Error(w, "X-Work: "+err.Error(), http.StatusBadRequest)
+				return
+			}
+		}
+		time.Sleep(d)
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Add("X-Replica", fmt.Sprint(rl.pid))
 		w.Header().Add("X-Replica", "multi-valued")
