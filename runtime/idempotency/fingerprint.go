@@ -18,9 +18,12 @@ type reqState struct {
 	h    hash.Hash
 	body []byte
 	br   bodyReader
-	lp   [binary.MaxVarintLen64]byte
-	sum  [sha256.Size]byte
-	enc  [43]byte // base64url of sum, unpadded
+	rn   renewer
+	// scratch holds the hash input but the body; it grows to the largest
+	// seen (bounded by key, route and scope sizes).
+	scratch []byte
+	sum     [sha256.Size]byte
+	enc     [digestLen]byte // base64url of the kept digest bytes
 }
 
 // maxPooledBuf keeps one large request or response from pinning its buffer
@@ -37,6 +40,9 @@ func putState(st *reqState) {
 	}
 	if cap(st.rec.body) > maxPooledBuf {
 		st.rec.body = nil
+	}
+	if cap(st.scratch) > maxPooledBuf {
+		st.scratch = nil
 	}
 	st.rec.ResponseWriter = nil
 	st.rec.header = nil
@@ -98,24 +104,31 @@ func (st *reqState) readBody(r *http.Request, limit int64) error {
 	}
 }
 
-// writePart feeds one length-prefixed part to the hasher. The prefix makes
-// the encoding injective: ("ab","c") and ("a","bc") hash differently.
-func (st *reqState) writePart(s string) {
-	n := binary.PutUvarint(st.lp[:], uint64(len(s)))
-	st.h.Write(st.lp[:n])
-	io.WriteString(st.h, s)
+// appendPart appends one length-prefixed part to the hash input. The
+// prefix makes the encoding injective: ("ab","c") and ("a","bc") differ.
+func appendPart(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
 }
 
-func (st *reqState) writeBytes(b []byte) {
-	n := binary.PutUvarint(st.lp[:], uint64(len(b)))
-	st.h.Write(st.lp[:n])
-	st.h.Write(b)
-}
+// digestBytes of SHA-256 (192 bits) are kept: collisions stay out of reach
+// and the strings stay short.
+const (
+	digestBytes = 24
+	digestLen   = digestBytes / 3 * 4
+)
 
-// digest finishes the hash as a 43-character base64url string.
-func (st *reqState) digest() string {
+// digest hashes st.scratch, then extra, as a 32-character base64url string.
+// Everything goes through Write([]byte): the hasher has no WriteString, so
+// io.WriteString would allocate a copy of each part.
+func (st *reqState) digest(extra []byte) string {
+	st.h.Reset()
+	st.h.Write(st.scratch)
+	if len(extra) > 0 {
+		st.h.Write(extra)
+	}
 	sum := st.h.Sum(st.sum[:0])
-	base64.RawURLEncoding.Encode(st.enc[:], sum)
+	base64.RawURLEncoding.Encode(st.enc[:], sum[:digestBytes])
 	return string(st.enc[:])
 }
 
@@ -123,51 +136,45 @@ func (st *reqState) digest() string {
 // operation, escaped path (path parameters are not in the route), raw
 // query and body. A retry must match it exactly to be replayed.
 func (st *reqState) fingerprint(r *http.Request, route string) string {
-	st.h.Reset()
-	st.writePart("fp1")
-	st.writePart(r.Method)
-	st.writePart(route)
-	st.writePart(r.URL.EscapedPath())
-	st.writePart(r.URL.RawQuery)
-	st.writeBytes(st.body)
-	return st.digest()
+	b := appendPart(st.scratch[:0], "fp1")
+	b = appendPart(b, r.Method)
+	b = appendPart(b, route)
+	b = appendPart(b, r.URL.EscapedPath())
+	b = appendPart(b, r.URL.RawQuery)
+	st.scratch = binary.AppendUvarint(b, uint64(len(st.body)))
+	return st.digest(st.body)
 }
 
 // storeKey derives the key the store sees from the operation, the caller's
-// scope and the client's key. It is a hash: bounded (43 bytes), collision
+// scope and the client's key. It is a hash: bounded (32 bytes), collision
 // safe, and it never puts a scope value (an Authorization header, say) into
 // the store in the clear.
 func (st *reqState) storeKey(m *Middleware, r *http.Request, key string) string {
-	st.h.Reset()
-	st.writePart("key1")
+	b := appendPart(st.scratch[:0], "key1")
 	if m.cfg.route != "" {
-		st.writePart(m.cfg.route)
+		b = appendPart(b, m.cfg.route)
 	} else {
 		// "METHOD /path" without building the string.
-		n := binary.PutUvarint(st.lp[:], uint64(len(r.Method)+1+len(r.URL.Path)))
-		st.h.Write(st.lp[:n])
-		io.WriteString(st.h, r.Method)
-		st.h.Write(space)
-		io.WriteString(st.h, r.URL.Path)
+		b = binary.AppendUvarint(b, uint64(len(r.Method)+1+len(r.URL.Path)))
+		b = append(b, r.Method...)
+		b = append(b, ' ')
+		b = append(b, r.URL.Path...)
 	}
 	if m.cfg.scope != nil {
-		st.writePart("scope")
-		st.writePart(m.cfg.scope(r))
+		b = appendPart(b, "scope")
+		b = appendPart(b, m.cfg.scope(r))
 	}
 	for _, name := range m.cfg.scopeHeaders {
 		vs := r.Header[name]
-		st.writePart(name)
-		n := binary.PutUvarint(st.lp[:], uint64(len(vs)))
-		st.h.Write(st.lp[:n])
+		b = appendPart(b, name)
+		b = binary.AppendUvarint(b, uint64(len(vs)))
 		for _, v := range vs {
-			st.writePart(v)
+			b = appendPart(b, v)
 		}
 	}
-	st.writePart(key)
-	return st.digest()
+	st.scratch = appendPart(b, key)
+	return st.digest(nil)
 }
-
-var space = []byte{' '}
 
 // bodyReader gives the handler the buffered body back.
 type bodyReader struct {

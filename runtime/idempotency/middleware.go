@@ -261,9 +261,9 @@ func (c *call) run(token string, takenOver bool) {
 	c.giveBody(r2)
 	st.rec.reset(c.w, m.cfg.maxResponseBody, m.cfg.replayCookies)
 
-	var rn *renewer
-	if !m.seed {
-		rn = c.startRenewal(token)
+	renewing := !m.seed // the seed adapter has no lease
+	if renewing {
+		st.rn.start(c, token)
 	}
 	returned := false
 	defer func() {
@@ -273,13 +273,17 @@ func (c *call) run(token string, takenOver bool) {
 		// The handler panicked (or called runtime.Goexit): release the key
 		// so a retry can run, and let the panic go on. st stays out of the
 		// pool; the dying handler may still reference it.
-		rn.stop()
+		if renewing {
+			st.rn.stop()
+		}
 		err := m.store.Abandon(c.ctx, c.sk, token)
 		m.emit(c.r, c.key, c.start, OutcomeAbandoned, 0, err)
 	}()
 	c.next.ServeHTTP(&st.rec, r2)
 	returned = true
-	rn.stop()
+	if renewing {
+		st.rn.stop()
+	}
 	c.complete(token, info)
 	putState(st)
 }

@@ -96,8 +96,8 @@ func TestStoreKeyDerivation(t *testing.T) {
 	if a != key("/p", "k") {
 		t.Fatal("store key not deterministic")
 	}
-	if len(a) != 43 || len(key("/p", strings.Repeat("k", MaxKeyLength))) != 43 {
-		t.Fatalf("store key length %d, want 43", len(a))
+	if len(a) != digestLen || len(key("/p", strings.Repeat("k", MaxKeyLength))) != digestLen {
+		t.Fatalf("store key length %d, want %d", len(a), digestLen)
 	}
 	distinct := []string{
 		a, key("/p", "k2"), key("/pk", ""), key("/p", "k", "X-A", "1"),

@@ -7,42 +7,54 @@ import (
 )
 
 // renewer keeps a claim's lease alive while its handler runs, so a slow but
-// live handler is never taken over. It uses a timer, not a goroutine, and
-// stops for good on the first ErrNotOwner (the lease was taken over; the
-// late Complete will be refused too and reported).
+// live handler is never taken over. It lives in the pooled request state
+// and reuses one timer (no goroutine, no allocation per request). It stops
+// for good on the first ErrNotOwner: the lease was taken over, and the
+// late Complete will be refused and reported too.
+//
+// A timer callback that was already running when stop was called may find
+// the renewer serving the next request; gen tells it the result is stale,
+// and renewing the next request's claim early is harmless.
 type renewer struct {
-	// A copy of the call's fields, not a pointer to it: the call stays on
-	// the request goroutine's stack.
-	c     call
-	token string
-	every time.Duration
-
-	mu      sync.Mutex
-	stopped bool
-	t       *time.Timer
+	mu     sync.Mutex
+	t      *time.Timer
+	gen    uint64
+	active bool
+	c      call // a copy: the call itself stays on the request's stack
+	token  string
+	every  time.Duration
 }
 
-func (c *call) startRenewal(token string) *renewer {
-	rn := &renewer{c: *c, token: token, every: c.m.cfg.lease / 3}
+func (rn *renewer) start(c *call, token string) {
 	rn.mu.Lock()
-	rn.t = time.AfterFunc(rn.every, rn.renew)
+	rn.gen++
+	rn.active = true
+	rn.c = *c
+	rn.token = token
+	rn.every = c.m.cfg.lease / 3
+	if rn.t == nil {
+		rn.t = time.AfterFunc(rn.every, rn.renew)
+	} else {
+		rn.t.Reset(rn.every)
+	}
 	rn.mu.Unlock()
-	return rn
 }
 
 func (rn *renewer) renew() {
 	rn.mu.Lock()
-	stopped := rn.stopped
-	rn.mu.Unlock()
-	if stopped {
+	if !rn.active {
+		rn.mu.Unlock()
 		return
 	}
-	c := &rn.c
+	gen, c, token, every := rn.gen, rn.c, rn.token, rn.every
+	rn.mu.Unlock()
+
 	// The store call runs outside the lock so stop never waits on it.
-	err := c.m.store.Renew(c.ctx, c.sk, rn.token, c.m.cfg.lease)
+	err := c.m.store.Renew(c.ctx, c.sk, token, c.m.cfg.lease)
+
 	rn.mu.Lock()
 	defer rn.mu.Unlock()
-	if rn.stopped {
+	if !rn.active || rn.gen != gen {
 		return
 	}
 	if err != nil {
@@ -52,16 +64,17 @@ func (rn *renewer) renew() {
 		}
 		c.m.emit(c.r, c.key, c.start, OutcomeStoreError, 0, err)
 	}
-	rn.t.Reset(rn.every)
+	rn.t.Reset(every)
 }
 
-// stop ends renewal; safe on a nil renewer and after a panic.
+// stop ends renewal for the current request; safe after a panic.
 func (rn *renewer) stop() {
-	if rn == nil {
-		return
-	}
 	rn.mu.Lock()
-	rn.stopped = true
-	rn.t.Stop()
+	rn.active = false
+	if rn.t != nil {
+		rn.t.Stop()
+	}
+	rn.c = call{}
+	rn.token = ""
 	rn.mu.Unlock()
 }
