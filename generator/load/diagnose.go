@@ -84,7 +84,11 @@ func syntaxError(file string, data []byte) *Error {
 	}
 	var le *yaml.LoadError
 	if errors.As(err, &le) {
-		return &Error{Origin: model.Origin{File: file, Line: le.Mark.Line, Column: le.Mark.Column}, Msg: "invalid YAML: " + le.Message}
+		msg := "invalid YAML: " + le.Message
+		if le.ContextMsg != "" && le.ContextMark.Line > 0 && le.ContextMark != le.Mark {
+			msg += fmt.Sprintf(" (%s at %d:%d)", le.ContextMsg, le.ContextMark.Line, le.ContextMark.Column)
+		}
+		return &Error{Origin: model.Origin{File: file, Line: le.Mark.Line, Column: le.Mark.Column}, Msg: msg}
 	}
 	return &Error{Origin: model.Origin{File: file}, Msg: "invalid YAML: " + err.Error()}
 }

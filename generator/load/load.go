@@ -19,6 +19,7 @@ package load
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -50,6 +51,8 @@ type Result struct {
 	Model model.Model
 	// Root is the root document's bytes as loaded (after the overlay).
 	Root []byte
+	// Swagger2 reports a Swagger 2.0 document, read through openapi2conv.
+	Swagger2 bool
 	// Warnings are problems that do not stop generation, each prefixed
 	// with its position.
 	Warnings []string
@@ -77,6 +80,15 @@ func LoadBytes(ctx context.Context, path string, root []byte, opts Options) (*Re
 		return nil, err
 	}
 	s.format = formatOf(root)
+	if s.format == "json" && !json.Valid(root) {
+		// YAML reads most broken JSON (a trailing comma, say) without a
+		// word; a .json file must be JSON, since its augmented copy is
+		// written as JSON. Other names may hold YAML in flow style.
+		if e := syntaxError(path, root); e != nil && strings.EqualFold(filepath.Ext(path), ".json") {
+			return nil, Errors{e}
+		}
+		s.format = "yaml"
+	}
 	if len(opts.Overlay) > 0 {
 		root, err = overlay.Apply(root, opts.Overlay, s.format)
 		if err != nil {
@@ -94,7 +106,7 @@ func LoadBytes(ctx context.Context, path string, root []byte, opts Options) (*Re
 	if err != nil {
 		return nil, err
 	}
-	return &Result{Model: m, Root: root, Warnings: warnings, src: s, doc: doc}, nil
+	return &Result{Model: m, Root: root, Swagger2: s.swagger, Warnings: warnings, src: s, doc: doc}, nil
 }
 
 // Fresh returns a loaded document that no one else holds, for code that

@@ -122,8 +122,12 @@ func decodeObject(obj map[string]any) (model.Policy, []fieldError) {
 			p.ScopeHeaders = hs
 			problems = append(problems, ps...)
 		default:
+			msg := "unknown field"
+			if near := nearest(k); near != "" {
+				msg += fmt.Sprintf(" (did you mean %s?)", near)
+			}
 			problems = append(problems, fieldError{Path: []any{k}, AtKey: true,
-				Msg: "unknown field; the fields are " + strings.Join(policyFields, ", ")})
+				Msg: msg + "; the fields are " + strings.Join(policyFields, ", ")})
 		}
 	}
 	return p, problems
@@ -242,4 +246,40 @@ func formatNumber(f float64) string {
 		return fmt.Sprintf("%d", int64(f))
 	}
 	return fmt.Sprintf("%g", f)
+}
+
+// nearest returns the known field a misspelt name most likely meant: the
+// same name in another letter case, or one at most two edits away.
+func nearest(name string) string {
+	best, bestDist := "", 3
+	for _, f := range policyFields {
+		if strings.EqualFold(f, name) {
+			return f
+		}
+		if d := editDistance(strings.ToLower(name), strings.ToLower(f)); d < bestDist {
+			best, bestDist = f, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance between two short strings.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
 }

@@ -3,6 +3,7 @@ package load
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -37,27 +38,30 @@ func (s *source) load(ctx context.Context) (doc *openapi3.T, fs *files, err erro
 	fs.add(s.name, s.root)
 	var refused []string
 
-	loader := openapi3.NewLoader()
-	loader.Context = ctx
-	loader.IncludeOrigin = true
-	// Checked by the reader below, which refuses remote URLs itself.
-	loader.IsExternalRefsAllowed = true
-	loader.ReadFromURIFunc = func(_ *openapi3.Loader, u *url.URL) ([]byte, error) {
-		var data []byte
-		var err error
-		if u.Scheme == "http" || u.Scheme == "https" {
-			if !s.opts.AllowRemoteRefs {
-				refused = append(refused, u.String())
-				return nil, errRemote
+	newLoader := func(origins bool) *openapi3.Loader {
+		loader := openapi3.NewLoader()
+		loader.Context = ctx
+		loader.IncludeOrigin = origins
+		// Checked by the reader below, which refuses remote URLs itself.
+		loader.IsExternalRefsAllowed = true
+		loader.ReadFromURIFunc = func(_ *openapi3.Loader, u *url.URL) ([]byte, error) {
+			var data []byte
+			var err error
+			if u.Scheme == "http" || u.Scheme == "https" {
+				if !s.opts.AllowRemoteRefs {
+					refused = append(refused, u.String())
+					return nil, errRemote
+				}
+				data, err = fetch(ctx, u)
+			} else {
+				data, err = openapi3.ReadFromFile(nil, u)
 			}
-			data, err = fetch(ctx, u)
-		} else {
-			data, err = openapi3.ReadFromFile(nil, u)
+			if err == nil {
+				fs.add(u.String(), data)
+			}
+			return data, err
 		}
-		if err == nil {
-			fs.add(u.String(), data)
-		}
-		return data, err
+		return loader
 	}
 
 	defer func() {
@@ -72,10 +76,20 @@ func (s *source) load(ctx context.Context) (doc *openapi3.T, fs *files, err erro
 	if s.swagger {
 		var doc2 openapi2.T
 		if err = openapi2.UnmarshalFromData(s.root, &doc2); err == nil {
-			doc, err = openapi2conv.ToV3WithLoader(&doc2, loader, location)
+			doc, err = openapi2conv.ToV3WithLoader(&doc2, newLoader(false), location)
+		}
+		if err == nil {
+			// Read the converted document back as OpenAPI 3, as if the user
+			// had converted the file: what the converter builds in memory
+			// (empty but non-nil allOf lists) crashes oapi-codegen.
+			// Positions come from the Swagger file instead (builder).
+			var v3 []byte
+			if v3, err = json.Marshal(doc); err == nil {
+				doc, err = newLoader(false).LoadFromDataWithPath(v3, location)
+			}
 		}
 	} else {
-		doc, err = loader.LoadFromDataWithPath(s.root, location)
+		doc, err = newLoader(true).LoadFromDataWithPath(s.root, location)
 	}
 	if err != nil {
 		return nil, fs, s.diagnose(err, fs, refused)

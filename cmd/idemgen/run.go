@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+	"strings"
+
+	"github.com/idemgen/idemgen/generator"
+)
+
+const usage = `usage: idemgen [flags] spec
+
+idemgen reads an OpenAPI document (3.0, 3.1 or Swagger 2.0) whose operations
+are marked x-idempotent and writes, beside it unless told otherwise:
+
+  idempotency.gen.go          wrappers for oapi-codegen's ServerInterface and a route table
+  <spec>.idempotent.<ext>     the document with the idempotency contract added
+  IDEMPOTENCY.md              the same contract for people
+
+Give "-" as a path to skip that output. Nothing is written when anything fails,
+and files whose content is already right are left untouched.
+
+Example, next to oapi-codegen in the package that holds its output:
+
+  //go:generate go tool oapi-codegen -config oapi-codegen.yaml openapi.yaml
+  //go:generate go tool idemgen -oapi-config oapi-codegen.yaml openapi.yaml
+
+  idemgen -check -oapi-config oapi-codegen.yaml openapi.yaml   # in CI: fail on drift
+
+Flags:
+`
+
+// run is the whole command; it returns the exit status: 0, 1 when
+// generation fails, 2 for a usage error.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fl := flag.NewFlagSet("idemgen", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	fl.Usage = func() {
+		fmt.Fprint(fl.Output(), usage)
+		fl.PrintDefaults()
+	}
+	var (
+		opts    generator.Options
+		mark    string
+		version bool
+	)
+	fl.StringVar(&opts.Package, "package", os.Getenv("GOPACKAGE"), "Go package of the generated file (default: $GOPACKAGE under go generate, else \""+generator.DefaultPackage+"\")")
+	fl.StringVar(&opts.GoOut, "o", "", "Go output file (default "+generator.DefaultGoOut+" beside the spec)")
+	fl.StringVar(&opts.SpecOut, "spec-out", "", "augmented spec output (default <spec>.idempotent.<ext> beside the spec)")
+	fl.StringVar(&opts.DocsOut, "docs-out", "", "Markdown output (default "+generator.DefaultDocsOut+" beside the spec)")
+	fl.StringVar(&opts.OverlayIn, "overlay", "", "OpenAPI Overlay to apply to the spec first, e.g. one adding x-idempotent")
+	fl.StringVar(&opts.OverlayOut, "overlay-out", "", "also write an OpenAPI Overlay that adds the contract (default: none)")
+	fl.StringVar(&opts.OapiConfig, "oapi-config", "", "oapi-codegen configuration file whose names and filters to mirror")
+	fl.StringVar(&opts.ServerSpec, "server-spec", generator.ServerSpecInput, "the spec oapi-codegen's server is generated from: input or augmented")
+	fl.BoolVar(&opts.Check, "check", false, "write nothing; exit 1 with a diff if any output differs from its file")
+	fl.StringVar(&mark, "mark", "", "comma-separated methods to treat as x-idempotent: true where unmarked, e.g. POST,PATCH")
+	fl.BoolVar(&opts.AllowRemoteRefs, "allow-remote-refs", false, "follow $refs to http and https URLs")
+	fl.BoolVar(&version, "version", false, "print the version and exit")
+
+	spec, err := parse(fl, args)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		return 2
+	}
+	if version {
+		fmt.Fprintln(stdout, "idemgen", moduleVersion())
+		return 0
+	}
+	if len(spec) != 1 {
+		fmt.Fprintf(stderr, "idemgen: want exactly one spec, got %d\n", len(spec))
+		fl.Usage()
+		return 2
+	}
+	opts.Spec = spec[0]
+	for _, m := range strings.Split(mark, ",") {
+		if m = strings.TrimSpace(m); m != "" {
+			opts.MarkMethods = append(opts.MarkMethods, m)
+		}
+	}
+	opts.Stderr = stderr
+	if err := generator.Run(ctx, opts); err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	return 0
+}
+
+// parse accepts flags before and after the spec, as in
+// `idemgen openapi.yaml -o api.gen.go`, which flag.Parse alone stops at.
+func parse(fl *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fl.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fl.Args()
+		if consumed := len(args) - len(rest); consumed > 0 && args[consumed-1] == "--" {
+			// After --, everything is positional.
+			return append(positional, rest...), nil
+		}
+		if len(rest) == 0 {
+			return positional, nil
+		}
+		positional = append(positional, rest[0])
+		args = rest[1:]
+	}
+}
+
+// moduleVersion is the version go install or go run @version built, or
+// "(devel)" for a build from a checkout.
+func moduleVersion() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return bi.Main.Version
+	}
+	return "(devel)"
+}

@@ -1,0 +1,206 @@
+// Package generator is idemgen: it reads an OpenAPI document whose
+// operations are marked x-idempotent and writes the Go wrappers that make an
+// oapi-codegen server replay retried requests, the document with the
+// idempotency contract added, and a Markdown page of the same contract.
+//
+//	err := generator.Run(ctx, generator.Options{
+//		Spec:    "api/openapi.yaml",
+//		Package: "api",
+//		GoOut:   "api/idempotency.gen.go",
+//	})
+//
+// Run renders every output before it writes any, and writes each through a
+// temporary file and a rename, so that on any error no file is written or
+// changed, and a file whose content is already right is not touched at all.
+// With Options.Check it writes nothing and returns a *CheckError with a
+// unified diff for each file that differs, for CI drift checks.
+package generator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/idemgen/idemgen/generator/augment"
+	"github.com/idemgen/idemgen/generator/gocode"
+	"github.com/idemgen/idemgen/generator/load"
+	"github.com/idemgen/idemgen/generator/markdown"
+	"github.com/idemgen/idemgen/generator/model"
+)
+
+// DefaultPackage is the Go package name used when Options.Package is empty.
+const DefaultPackage = "api"
+
+// Run generates the outputs opts asks for, or with opts.Check compares them
+// with the files on disk.
+func Run(ctx context.Context, opts Options) error {
+	outs, err := render(ctx, opts)
+	if err != nil {
+		return err
+	}
+	var failed []error
+	for _, o := range outs {
+		if o.err != nil {
+			failed = append(failed, fmt.Errorf("%s (%s): %w", o.path, o.kind, o.err))
+		}
+	}
+	if len(failed) > 0 {
+		return errors.Join(failed...)
+	}
+	if opts.Check {
+		return check(outs)
+	}
+	return write(outs)
+}
+
+// output is one rendered file, or why it could not be rendered.
+type output struct {
+	target
+	data []byte
+	err  error
+}
+
+// render loads the document and renders every output. An error is returned
+// for what stops everything (the document does not load); a renderer's
+// failure is kept on its output, so that the others can still be compared
+// (the golden tests do) while Run refuses to write any.
+func render(ctx context.Context, opts Options) ([]output, error) {
+	if err := opts.validate(); err != nil {
+		return nil, err
+	}
+	lopts := load.Options{MarkMethods: opts.MarkMethods, AllowRemoteRefs: opts.AllowRemoteRefs}
+	if opts.OverlayIn != "" {
+		data, err := os.ReadFile(opts.OverlayIn)
+		if err != nil {
+			return nil, fmt.Errorf("overlay: %w", err)
+		}
+		lopts.Overlay = data
+	}
+	r, err := load.Load(ctx, opts.Spec, lopts)
+	if err != nil {
+		return nil, err
+	}
+	warn := func(ws []string) {
+		if opts.Stderr != nil {
+			for _, w := range ws {
+				fmt.Fprintln(opts.Stderr, "idemgen: warning:", w)
+			}
+		}
+	}
+	warn(r.Warnings)
+	if r.Swagger2 && opts.SpecOut == "" {
+		// The contract is published by editing the document, which is
+		// done for OpenAPI 3 only; asked for explicitly, it fails instead.
+		opts.SpecOut = Skip
+		warn([]string{opts.Spec + ": a Swagger 2.0 document; no augmented copy is written (convert it to OpenAPI 3 to publish the contract in it)"})
+	}
+	targets, err := opts.targets(r.Model.Format)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := gocode.LoadConfig(opts.OapiConfig)
+	if err != nil {
+		return nil, err
+	}
+
+	wants := map[string]bool{}
+	for _, t := range targets {
+		wants[t.kind] = true
+	}
+	augmented := opts.ServerSpec == ServerSpecAugmented
+
+	// The published contract covers the operations that get a wrapper, so
+	// it is rendered from the resolved model when there is one.
+	published := r.Model
+	var spec []byte
+	var specErr error
+	if wants[kindSpec] || (wants[kindGo] && augmented) {
+		spec, specErr = safe("augment.Spec", func() ([]byte, error) { return augment.Spec(r.Root, r.Model) })
+	}
+	var goSrc []byte
+	var goErr error
+	if wants[kindGo] {
+		var resolved model.Model
+		var warnings []string
+		resolved, warnings, goErr = resolve(ctx, r, opts, cfg, spec, specErr)
+		warn(warnings)
+		if goErr == nil {
+			goSrc, goErr = safe("gocode.Render", func() ([]byte, error) {
+				return gocode.Render(resolved, gocode.Options{Package: packageName(opts.Package), Source: filepath.Base(opts.Spec)})
+			})
+			if len(resolved.Operations) != len(r.Model.Operations) {
+				published = resolved
+				if wants[kindSpec] && specErr == nil {
+					spec, specErr = safe("augment.Spec", func() ([]byte, error) { return augment.Spec(r.Root, published) })
+				}
+			}
+		}
+	}
+
+	outs := make([]output, 0, len(targets))
+	for _, t := range targets {
+		o := output{target: t}
+		switch t.kind {
+		case kindGo:
+			o.data, o.err = goSrc, goErr
+		case kindSpec:
+			o.data, o.err = spec, specErr
+		case kindDocs:
+			o.data, o.err = safe("markdown.Render", func() ([]byte, error) { return markdown.Render(published) })
+		case kindOverlay:
+			o.data, o.err = safe("augment.Overlay", func() ([]byte, error) { return augment.Overlay(r.Root, published) })
+		}
+		outs = append(outs, o)
+	}
+	return outs, nil
+}
+
+// resolve names the operations as oapi-codegen's ServerInterface does, from
+// the document oapi-codegen's server is generated from.
+func resolve(ctx context.Context, r *load.Result, opts Options, cfg gocode.Config, spec []byte, specErr error) (model.Model, []string, error) {
+	src := r
+	if opts.ServerSpec == ServerSpecAugmented {
+		if specErr != nil {
+			return model.Model{}, nil, fmt.Errorf("the augmented spec, which the server is generated from: %w", specErr)
+		}
+		var err error
+		src, err = load.LoadBytes(ctx, opts.Spec, spec, load.Options{AllowRemoteRefs: opts.AllowRemoteRefs})
+		if err != nil {
+			return model.Model{}, nil, fmt.Errorf("the augmented spec does not load: %w", err)
+		}
+	}
+	doc, err := src.Fresh(ctx)
+	if err != nil {
+		return model.Model{}, nil, err
+	}
+	var (
+		m        model.Model
+		warnings []string
+	)
+	_, err = safe("gocode.Resolve", func() ([]byte, error) {
+		var err error
+		m, warnings, err = gocode.Resolve(doc, cfg, r.Model)
+		return nil, err
+	})
+	return m, warnings, err
+}
+
+// safe runs a renderer and turns its panic into an error: a bug in one
+// renderer must not crash go generate.
+func safe(name string, f func() ([]byte, error)) (data []byte, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			data, err = nil, fmt.Errorf("internal error in %s: %v", name, p)
+		}
+	}()
+	return f()
+}
+
+func packageName(p string) string {
+	if p == "" {
+		return DefaultPackage
+	}
+	return p
+}
