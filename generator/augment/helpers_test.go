@@ -117,7 +117,7 @@ func onlyAdds(in, out string) (commas, grown int, err error) {
 // matching decides that in linear time (it cannot tell where the new text
 // went, which the unit tests check by content).
 func grewInLine(l, o string) bool {
-	if len(o) <= len(l) || !strings.ContainsAny(l, "{[") {
+	if len(o) <= len(l) || !strings.ContainsAny(l, "{[]}") {
 		return false
 	}
 	i := 0
