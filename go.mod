@@ -38,4 +38,7 @@ require (
 	gopkg.in/yaml.v3 v3.0.1 // indirect
 )
 
-tool github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen
+tool (
+	github.com/idemgen/idemgen/cmd/idemgen
+	github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen
+)
