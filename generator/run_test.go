@@ -1,0 +1,219 @@
+package generator
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+const tinySpec = `openapi: 3.0.3
+info: {title: Tiny, version: "1"}
+paths:
+  /payments:
+    post:
+      operationId: createPayment
+      x-idempotent: true
+      responses: {"201": {description: Created.}}
+`
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
+
+// entries lists a directory, to see that no temporary file is left behind.
+func entries(t *testing.T, dir string) []string {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+func TestWriteLeavesSameContentUntouched(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.txt"), filepath.Join(dir, "sub", "b.txt")
+	outs := []output{{target: target{path: a}, data: []byte("one\n")}, {target: target{path: b}, data: []byte("two\n")}}
+	if err := write(outs); err != nil {
+		t.Fatal(err)
+	}
+	if readFile(t, a) != "one\n" || readFile(t, b) != "two\n" {
+		t.Fatal("contents not written")
+	}
+	if fi, _ := os.Stat(a); fi.Mode().Perm() != 0o644 {
+		t.Errorf("mode = %v, want 0644", fi.Mode().Perm())
+	}
+	old := time.Now().Add(-time.Hour).Truncate(time.Second)
+	for _, p := range []string{a, b} {
+		if err := os.Chtimes(p, old, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	outs[1].data = []byte("three\n")
+	if err := write(outs); err != nil {
+		t.Fatal(err)
+	}
+	if fi, _ := os.Stat(a); !fi.ModTime().Equal(old) {
+		t.Errorf("an unchanged file was rewritten: mtime %v, want %v", fi.ModTime(), old)
+	}
+	if readFile(t, b) != "three\n" {
+		t.Error("a changed file was not rewritten")
+	}
+	if got := strings.Join(entries(t, dir), " "); got != "a.txt sub" {
+		t.Errorf("directory holds %q; a temporary file was left behind?", got)
+	}
+}
+
+func TestWriteFailureChangesNothing(t *testing.T) {
+	dir := t.TempDir()
+	a := filepath.Join(dir, "a.txt")
+	writeFile(t, a, "old\n")
+	blocker := filepath.Join(dir, "file")
+	writeFile(t, blocker, "")
+	outs := []output{
+		{target: target{path: a}, data: []byte("new\n")},
+		// Its directory would have to be a regular file: it cannot be written.
+		{target: target{path: filepath.Join(blocker, "b.txt")}, data: []byte("b\n")},
+	}
+	if err := write(outs); err == nil {
+		t.Fatal("write succeeded")
+	}
+	if readFile(t, a) != "old\n" {
+		t.Error("the first file was changed although the second could not be written")
+	}
+	if got := strings.Join(entries(t, dir), " "); got != "a.txt file" {
+		t.Errorf("directory holds %q; a temporary file was left behind?", got)
+	}
+}
+
+func TestCheckDiffs(t *testing.T) {
+	dir := t.TempDir()
+	same, differs, missing := filepath.Join(dir, "same"), filepath.Join(dir, "differs"), filepath.Join(dir, "missing")
+	writeFile(t, same, "x\n")
+	writeFile(t, differs, "a\nb\nc\n")
+	outs := []output{
+		{target: target{path: same}, data: []byte("x\n")},
+		{target: target{path: differs}, data: []byte("a\nB\nc\n")},
+		{target: target{path: missing}, data: []byte("new\n")},
+	}
+	err := check(outs)
+	var ce *CheckError
+	if !errors.As(err, &ce) || len(ce.Diffs) != 2 {
+		t.Fatalf("check = %v, want a CheckError with two diffs", err)
+	}
+	for _, want := range []string{"--- " + differs + " (on disk)", "+++ " + differs + " (generated)", "-b\n", "+B\n", " a\n",
+		"--- " + missing + " (missing)", "+new\n"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("check error lacks %q:\n%s", want, err)
+		}
+	}
+	if err := check(outs[:1]); err != nil {
+		t.Errorf("check of an up-to-date file = %v", err)
+	}
+	if _, err := os.Stat(missing); err == nil {
+		t.Error("check wrote a file")
+	}
+}
+
+func TestRunWritesNothingOnError(t *testing.T) {
+	dir := t.TempDir()
+	spec := filepath.Join(dir, "openapi.yaml")
+	writeFile(t, spec, strings.Replace(tinySpec, "x-idempotent: true", "x-idempotent: {ttl: 86400}", 1))
+	goOut := filepath.Join(dir, DefaultGoOut)
+	writeFile(t, goOut, "// hand-written\n")
+	err := Run(context.Background(), Options{Spec: spec})
+	if err == nil || !strings.Contains(err.Error(), "openapi.yaml:7:27: x-idempotent.ttl: must be a Go duration string") {
+		t.Fatalf("Run = %v", err)
+	}
+	if readFile(t, goOut) != "// hand-written\n" {
+		t.Error("Run changed a file although it failed")
+	}
+	if got := strings.Join(entries(t, dir), " "); got != "idempotency.gen.go openapi.yaml" {
+		t.Errorf("directory holds %q after a failed run", got)
+	}
+}
+
+// TestRunThenCheck generates the Go file only (the other outputs are
+// skipped), checks it is up to date, then edits it and checks again.
+func TestRunThenCheck(t *testing.T) {
+	dir := t.TempDir()
+	spec := filepath.Join(dir, "openapi.yaml")
+	writeFile(t, spec, tinySpec)
+	opts := Options{Spec: spec, Package: "payments", SpecOut: Skip, DocsOut: Skip}
+	if err := Run(context.Background(), opts); err != nil {
+		t.Fatal(err)
+	}
+	goOut := filepath.Join(dir, DefaultGoOut)
+	src := readFile(t, goOut)
+	if !strings.HasPrefix(src, "// Code generated by idemgen. DO NOT EDIT.\n\npackage payments\n") || !strings.Contains(src, "CreatePayment") {
+		t.Fatalf("generated file:\n%s", src)
+	}
+	opts.Check = true
+	if err := Run(context.Background(), opts); err != nil {
+		t.Fatalf("check right after generating: %v", err)
+	}
+	writeFile(t, goOut, strings.Replace(src, "CreatePayment", "MakePayment", 1))
+	var ce *CheckError
+	if err := Run(context.Background(), opts); !errors.As(err, &ce) || !strings.Contains(err.Error(), "+") {
+		t.Fatalf("check after an edit = %v", err)
+	}
+	if !strings.Contains(readFile(t, goOut), "MakePayment") {
+		t.Error("check rewrote the file")
+	}
+}
+
+func TestTargets(t *testing.T) {
+	spec := filepath.Join("api", "openapi.yml")
+	ts, err := Options{Spec: spec, DocsOut: Skip, OverlayOut: "o.yaml"}.targets("yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, t := range ts {
+		got = append(got, t.kind+"="+t.path)
+	}
+	want := "Go=api/idempotency.gen.go augmented spec=api/openapi.idempotent.yml overlay=o.yaml"
+	if strings.Join(got, " ") != filepath.FromSlash(want) {
+		t.Errorf("targets = %q, want %q", strings.Join(got, " "), want)
+	}
+	if DefaultSpecOut("spec", "json") != "spec.idempotent.json" {
+		t.Errorf("DefaultSpecOut without an extension = %q", DefaultSpecOut("spec", "json"))
+	}
+	for _, bad := range []Options{
+		{Spec: spec, SpecOut: spec},
+		{Spec: spec, GoOut: "x.go", DocsOut: "x.go"},
+		{Spec: spec, OverlayIn: "o.yaml", OverlayOut: "o.yaml"},
+	} {
+		if _, err := bad.targets("yaml"); err == nil {
+			t.Errorf("targets(%+v) accepted outputs that collide", bad)
+		}
+	}
+	for _, bad := range []Options{{}, {Spec: spec, Package: "my-pkg"}, {Spec: spec, ServerSpec: "both"}} {
+		if err := bad.validate(); err == nil {
+			t.Errorf("validate(%+v) = nil", bad)
+		}
+	}
+}
