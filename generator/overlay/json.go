@@ -1,0 +1,95 @@
+package overlay
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"strconv"
+
+	"gopkg.in/yaml.v3"
+)
+
+// writeJSON encodes a YAML node tree as JSON, keeping key order, indented
+// two spaces.
+func writeJSON(b *bytes.Buffer, n *yaml.Node, indent string) {
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	inner := indent + "  "
+	switch n.Kind {
+	case yaml.DocumentNode:
+		if len(n.Content) > 0 {
+			writeJSON(b, n.Content[0], indent)
+		}
+	case yaml.MappingNode:
+		if len(n.Content) == 0 {
+			b.WriteString("{}")
+			return
+		}
+		b.WriteString("{\n")
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if i > 0 {
+				b.WriteString(",\n")
+			}
+			b.WriteString(inner)
+			writeString(b, n.Content[i].Value)
+			b.WriteString(": ")
+			writeJSON(b, n.Content[i+1], inner)
+		}
+		b.WriteString("\n" + indent + "}")
+	case yaml.SequenceNode:
+		if len(n.Content) == 0 {
+			b.WriteString("[]")
+			return
+		}
+		b.WriteString("[\n")
+		for i, c := range n.Content {
+			if i > 0 {
+				b.WriteString(",\n")
+			}
+			b.WriteString(inner)
+			writeJSON(b, c, inner)
+		}
+		b.WriteString("\n" + indent + "]")
+	default:
+		writeScalar(b, n)
+	}
+}
+
+func writeScalar(b *bytes.Buffer, n *yaml.Node) {
+	switch n.ShortTag() {
+	case "!!null":
+		b.WriteString("null")
+		return
+	case "!!bool":
+		var v bool
+		if n.Decode(&v) == nil {
+			b.WriteString(strconv.FormatBool(v))
+			return
+		}
+	case "!!int":
+		var v int64
+		if n.Decode(&v) == nil {
+			b.WriteString(strconv.FormatInt(v, 10))
+			return
+		}
+	case "!!float":
+		if json.Valid([]byte(n.Value)) {
+			b.WriteString(n.Value) // keep the author's spelling, e.g. 1.50
+			return
+		}
+		var v float64
+		if n.Decode(&v) == nil && !math.IsInf(v, 0) && !math.IsNaN(v) {
+			b.WriteString(strconv.FormatFloat(v, 'g', -1, 64))
+			return
+		}
+	}
+	writeString(b, n.Value)
+}
+
+func writeString(b *bytes.Buffer, s string) {
+	enc := json.NewEncoder(b)
+	enc.SetEscapeHTML(false)
+	enc.Encode(s)
+	b.Truncate(b.Len() - 1) // Encode's line break
+}
