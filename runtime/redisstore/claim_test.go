@@ -255,3 +255,35 @@ func hashTag(key string) string {
 	}
 	return key[open+1 : open+1+end]
 }
+
+func TestPendingClaimOutlivesShortTTL(t *testing.T) {
+	s, client := newTestStore(t, WithTTL(100*time.Millisecond))
+	ctx := context.Background()
+	c, _ := s.Claim(ctx, "k", "fp", time.Second)
+	if pttl := client.PTTL(ctx, s.keys("k")[0]).Val(); pttl < 1900*time.Millisecond {
+		t.Fatalf("pending record PTTL %v, want at least twice the lease", pttl)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if got, _ := s.Claim(ctx, "k", "fp", time.Second); got.State != idempotency.InFlight {
+		t.Fatalf("claim vanished with the short TTL while its lease ran: %+v", got)
+	}
+	if err := s.Renew(ctx, "k", c.Token, 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if pttl := client.PTTL(ctx, s.keys("k")[0]).Val(); pttl < 9*time.Second {
+		t.Fatalf("record PTTL %v after renewing for 5s, want at least 10s", pttl)
+	}
+}
+
+func TestCorruptRecordIsAnError(t *testing.T) {
+	s, client := newTestStore(t)
+	ctx := context.Background()
+	client.HSet(ctx, s.keys("k")[0], "f", "fp", "r", "garbage")
+	_, err := s.Claim(ctx, "k", "fp", time.Second)
+	if !errors.Is(err, errCorrupt) || !strings.Contains(err.Error(), `"k"`) {
+		t.Fatalf("Claim of a corrupt record: %v, want errCorrupt naming the key", err)
+	}
+	if _, ok := s.Get("k"); ok {
+		t.Fatal("seed Get of a corrupt record found it")
+	}
+}
