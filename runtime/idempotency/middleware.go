@@ -17,6 +17,7 @@ type Middleware struct {
 	seed  bool          // store is the seed adapter: no leases to renew
 	ttl   time.Duration // resolved: WithTTL, else the store's TTL
 	cfg   config
+	hdrs  headerCache
 }
 
 // NewMiddleware creates a new idempotency middleware
@@ -259,7 +260,7 @@ func (c *call) run(token string, takenOver bool) {
 	info := &Info{Key: c.key, CreatedAt: now, ExpiresAt: now.Add(m.ttl)}
 	r2 := c.r.WithContext(context.WithValue(c.r.Context(), infoKey{}, info))
 	c.giveBody(r2)
-	st.rec.reset(c.w, m.cfg.maxResponseBody, m.cfg.replayCookies)
+	st.rec.reset(c.w, m.cfg.maxResponseBody, m.cfg.replayCookies, &m.hdrs)
 
 	renewing := !m.seed // the seed adapter has no lease
 	if renewing {

@@ -1,8 +1,10 @@
 package idempotency
 
 import (
+	"io"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -70,5 +72,42 @@ func TestReplayedRecordIsNotMutatedByTheWriter(t *testing.T) {
 	again := serve(mw, http.MethodPost, "/p", "k", "{}")
 	if got := again.Header().Values("Link"); len(got) != 2 {
 		t.Fatalf("stored record changed through a replay's header map: %q", got)
+	}
+}
+
+// Records of one operation share a cached header map; a record whose body
+// was omitted must drop Content-Length without touching the shared map.
+func TestSharedHeaderSnapshots(t *testing.T) {
+	body := strings.Repeat("y", 20)
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		w.Header().Set("Content-Length", "20")
+		if r.URL.Query().Get("loc") != "" {
+			w.Header().Set("Location", r.URL.Query().Get("loc"))
+		}
+		io.WriteString(w, body)
+		if r.URL.Query().Get("flush") != "" {
+			http.NewResponseController(w).Flush()
+		}
+	})
+	mw := NewMiddleware(NewMemoryStore(time.Minute)).Handler(h)
+	serve(mw, http.MethodPost, "/p?flush=1", "k1", "")
+	serve(mw, http.MethodPost, "/p", "k2", "")
+	serve(mw, http.MethodPost, "/p?loc=/x/3", "k3", "")
+	serve(mw, http.MethodPost, "/p?loc=/x/4", "k4", "")
+
+	r1 := serve(mw, http.MethodPost, "/p?flush=1", "k1", "")
+	if r1.Header().Get("Content-Length") != "" || r1.Body.Len() != 0 || r1.Header().Get("Idempotency-Replay") != "omitted" {
+		t.Fatalf("k1 replay: %v %q", r1.Header(), r1.Body)
+	}
+	r2 := serve(mw, http.MethodPost, "/p", "k2", "")
+	if r2.Header().Get("Content-Length") != "20" || r2.Body.String() != body {
+		t.Fatalf("k2 replay lost Content-Length or body: %v %q", r2.Header(), r2.Body)
+	}
+	for k, loc := range map[string]string{"k3": "/x/3", "k4": "/x/4"} {
+		r := serve(mw, http.MethodPost, "/p?loc="+loc, k, "")
+		if r.Header().Get("Location") != loc {
+			t.Fatalf("%s replay Location %q, want %q", k, r.Header().Get("Location"), loc)
+		}
 	}
 }
