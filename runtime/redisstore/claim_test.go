@@ -287,3 +287,28 @@ func TestCorruptRecordIsAnError(t *testing.T) {
 		t.Fatal("seed Get of a corrupt record found it")
 	}
 }
+
+// TestResentClaimIsAcquiredAgain plays a claim whose reply was lost and
+// which the client resent with the same arguments: the owner must not be
+// told "in flight" about its own claim.
+func TestResentClaimIsAcquiredAgain(t *testing.T) {
+	s, client := newTestStore(t)
+	ctx := context.Background()
+	args := []any{"fixed-token", "fp", int64(60000), int64(120000)}
+	for i := range 2 {
+		res, err := claimScript.Run(ctx, client, s.keys("k"), args...).Slice()
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := parseClaim(res, "fixed-token")
+		if err != nil || c.State != idempotency.Acquired {
+			t.Fatalf("call %d: %+v, %v; want acquired", i, c, err)
+		}
+	}
+	if c, _ := s.Claim(ctx, "k", "fp", time.Minute); c.State != idempotency.InFlight {
+		t.Fatalf("another caller's claim: %+v, want in flight", c)
+	}
+	if err := s.Complete(ctx, "k", "fixed-token", sampleRecord("fp")); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -18,10 +18,17 @@ import "github.com/redis/go-redis/v9"
 
 // claimScript: KEYS rec, lease; ARGV token, fingerprint, lease ms, pending ms.
 // Replies {0, takenOver} | {1, fingerprint, pttl} | {2, fingerprint, record}.
+// The token is fresh per call, so finding it already in t means the client
+// resent this very call (go-redis retries after a lost reply): it is
+// answered as acquired again instead of locking the caller out of its own
+// claim until the lease runs out.
 var claimScript = redis.NewScript(`
 local v = redis.call('HMGET', KEYS[1], 't', 'f', 'r')
 if v[3] then
   return {2, v[2] or '', v[3]}
+end
+if v[1] == ARGV[1] then
+  return {0, 0}
 end
 local pt = redis.call('PTTL', KEYS[2])
 if pt ~= -2 then
