@@ -52,6 +52,9 @@ func NewRouter(store Store, routes []Route, opts ...Option) *Router {
 
 // Handler wraps next; it fits func(http.Handler) http.Handler.
 func (rt *Router) Handler(next http.Handler) http.Handler {
+	if next == nil {
+		next = http.DefaultServeMux
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if e := rt.match(r); e != nil {
 			e.m.Serve(w, r, next)

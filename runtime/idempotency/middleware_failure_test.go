@@ -1,0 +1,159 @@
+package idempotency
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestPanicPropagatesAndReleasesClaim(t *testing.T) {
+	var ev events
+	store := NewMemoryStore(time.Minute)
+	m := NewMiddleware(store, WithObserver(ev.observe))
+	calls := 0
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls++
+		if calls == 1 {
+			panic("boom")
+		}
+		w.WriteHeader(http.StatusCreated)
+	})
+	func() {
+		defer func() {
+			if v := recover(); v != "boom" {
+				t.Fatalf("recovered %v, want the handler's panic", v)
+			}
+		}()
+		serve(m.Handler(h), http.MethodPost, "/p", "k", "{}")
+	}()
+	if !ev.has(OutcomeAbandoned) {
+		t.Fatalf("events %v, want abandoned", ev.outcomes())
+	}
+	// The key is free again: the retry runs the handler.
+	if w := serve(m.Handler(h), http.MethodPost, "/p", "k", "{}"); w.Code != http.StatusCreated || calls != 2 {
+		t.Fatalf("retry after panic: %d, calls %d", w.Code, calls)
+	}
+}
+
+func TestServerErrors(t *testing.T) {
+	h := func(runs *int) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			*runs++
+			http.Error(w, "down", http.StatusBadGateway)
+		})
+	}
+	t.Run("not stored by default", func(t *testing.T) {
+		var runs int
+		var ev events
+		mw := NewMiddleware(NewMemoryStore(time.Minute), WithObserver(ev.observe)).Handler(h(&runs))
+		for range 2 {
+			if w := serve(mw, http.MethodPost, "/p", "k", "{}"); w.Code != http.StatusBadGateway {
+				t.Fatalf("code %d", w.Code)
+			}
+		}
+		if runs != 2 || !ev.has(OutcomeNotStored) {
+			t.Fatalf("runs %d, events %v; want 2 runs and not_stored", runs, ev.outcomes())
+		}
+	})
+	t.Run("stored when configured", func(t *testing.T) {
+		var runs int
+		mw := NewMiddleware(NewMemoryStore(time.Minute), WithStoreServerErrors(true)).Handler(h(&runs))
+		serve(mw, http.MethodPost, "/p", "k", "{}")
+		w := serve(mw, http.MethodPost, "/p", "k", "{}")
+		if runs != 1 || w.Code != http.StatusBadGateway || w.Header().Get(HeaderIdempotencyReplayed) != "true" {
+			t.Fatalf("runs %d, code %d", runs, w.Code)
+		}
+	})
+	t.Run("4xx is stored", func(t *testing.T) {
+		var runs int
+		mw := NewMiddleware(NewMemoryStore(time.Minute)).Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			runs++
+			http.Error(w, "card declined", http.StatusPaymentRequired)
+		}))
+		serve(mw, http.MethodPost, "/p", "k", "{}")
+		w := serve(mw, http.MethodPost, "/p", "k", "{}")
+		if runs != 1 || w.Code != http.StatusPaymentRequired || !strings.Contains(w.Body.String(), "card declined") {
+			t.Fatalf("runs %d, replay %d %q", runs, w.Code, w.Body)
+		}
+	})
+}
+
+func TestStreamedAndOversizedResponsesOmitBody(t *testing.T) {
+	cases := map[string]http.HandlerFunc{
+		"flushed": func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/event-stream")
+			w.WriteHeader(http.StatusOK)
+			io.WriteString(w, "data: 1\n\n")
+			http.NewResponseController(w).Flush()
+			io.WriteString(w, "data: 2\n\n")
+		},
+		"over cap": func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/event-stream")
+			w.Header().Set("Content-Length", "100")
+			io.WriteString(w, strings.Repeat("x", 100))
+		},
+	}
+	for name, hf := range cases {
+		t.Run(name, func(t *testing.T) {
+			runs := 0
+			h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { runs++; hf(w, r) })
+			mw := NewMiddleware(NewMemoryStore(time.Minute), WithMaxResponseBody(64)).Handler(h)
+			first := serve(mw, http.MethodPost, "/p", "k", "{}")
+			if first.Code != http.StatusOK || first.Body.Len() == 0 {
+				t.Fatalf("first: %d %q (must be sent as written)", first.Code, first.Body)
+			}
+			r := httptest.NewRequest(http.MethodPost, "/p", strings.NewReader("{}"))
+			r.Header.Set(HeaderIdempotencyKey, "k")
+			rr := httptest.NewRecorder()
+			mw.ServeHTTP(rr, r)
+			if runs != 1 {
+				t.Fatalf("handler ran %d times: a completed operation must not run again", runs)
+			}
+			if rr.Code != http.StatusOK || rr.Body.Len() != 0 || rr.Header().Get("Idempotency-Replay") != "omitted" ||
+				rr.Header().Get(HeaderIdempotencyReplayed) != "true" || rr.Header().Get("Content-Type") != "text/event-stream" ||
+				rr.Header().Get("Content-Length") != "" {
+				t.Fatalf("replay: %d %q %v", rr.Code, rr.Body, rr.Header())
+			}
+		})
+	}
+}
+
+func TestStoreFailure(t *testing.T) {
+	t.Run("fail closed", func(t *testing.T) {
+		fs := &faultyStore{ClaimStore: NewMemoryStore(time.Minute)}
+		fs.failClaim.Store(true)
+		h := &countingHandler{}
+		var ev events
+		mw := NewMiddleware(fs, WithObserver(ev.observe)).Handler(h)
+		wantProblem(t, serve(mw, http.MethodPost, "/p", "k", "{}"), http.StatusServiceUnavailable, CodeStoreUnavailable)
+		if h.runs.Load() != 0 || !ev.has(OutcomeStoreError) {
+			t.Fatalf("runs %d, events %v", h.runs.Load(), ev.outcomes())
+		}
+	})
+	t.Run("fail open", func(t *testing.T) {
+		fs := &faultyStore{ClaimStore: NewMemoryStore(time.Minute)}
+		fs.failClaim.Store(true)
+		h := &countingHandler{}
+		var ev events
+		mw := NewMiddleware(fs, WithFailOpen(true), WithObserver(ev.observe)).Handler(h)
+		w := serve(mw, http.MethodPost, "/p", "k", `{"a":1}`)
+		if w.Code != http.StatusCreated || !strings.Contains(w.Body.String(), `{\"a\":1}`) || !ev.has(OutcomeFailOpen) {
+			t.Fatalf("fail open: %d %q %v", w.Code, w.Body, ev.outcomes())
+		}
+	})
+	t.Run("complete fails", func(t *testing.T) {
+		fs := &faultyStore{ClaimStore: NewMemoryStore(time.Minute)}
+		fs.failComplete.Store(true)
+		var ev events
+		mw := NewMiddleware(fs, WithObserver(ev.observe)).Handler(&countingHandler{})
+		if w := serve(mw, http.MethodPost, "/p", "k", "{}"); w.Code != http.StatusCreated {
+			t.Fatalf("the response was already sent: got %d", w.Code)
+		}
+		if !ev.has(OutcomeStoreError) {
+			t.Fatalf("events %v, want store_error", ev.outcomes())
+		}
+	})
+}
