@@ -1,0 +1,16 @@
+// Package e2e checks idemgen's output the way a user meets it: oapi-codegen
+// generates a server for a specification, idemgen generates the wrappers,
+// and both are compiled together in a temporary module that uses this
+// checkout's runtime through a replace directive.
+//
+//   - TestEndToEnd builds std-http, chi, gorilla and strict servers for
+//     testdata/payments.yaml and drives each over real HTTP from a test
+//     program run with `go test` inside the temporary module.
+//   - TestGoldenTypeCheck type-checks every golden/<case>/idempotency.gen.go
+//     against oapi-codegen's output for testdata/specs/<case>.
+//   - TestCorpusCompiles does the same for every corpus document that
+//     oapi-codegen can generate a std-http server for, with every POST and
+//     PATCH marked.
+//
+// These tests build real code, so they are skipped with -short.
+package e2e
