@@ -177,7 +177,7 @@ func (c *call) run(token string, takenOver bool) {
 func (c *call) complete(token string, info *Info) {
 	m, rc := c.m, &c.st.rec
 	rc.finish()
-	if rc.status < 200 || (rc.status >= 500 && !m.cfg.storeServerErrors) {
+	if rc.hijacked || rc.status < 200 || (rc.status >= 500 && !m.cfg.storeServerErrors) {
 		err := m.store.Abandon(c.ctx, c.sk, token)
 		m.emit(c.r, c.key, c.start, OutcomeNotStored, rc.status, err)
 		return

@@ -35,7 +35,8 @@
 //   - Same key while the first request runs: 409 with Retry-After, or with
 //     [WithWait] a bounded wait and then the replay.
 //   - The handler panics: the panic propagates and the key is released.
-//   - A 5xx is sent but not stored ([WithStoreServerErrors] changes that).
+//   - A 5xx is sent but not stored ([WithStoreServerErrors] changes that);
+//     neither is a hijacked connection's. Both release the key.
 //   - A flushed response, or one over [WithMaxResponseBody], is stored as
 //     status and headers only; its replay has an empty body and
 //     Idempotency-Replay: omitted. The operation never runs twice.

@@ -157,3 +157,36 @@ func TestStoreFailure(t *testing.T) {
 		}
 	})
 }
+
+func TestHijackedResponseIsNotStored(t *testing.T) {
+	runs := 0
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		runs++
+		conn, rw, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			t.Errorf("Hijack through the recorder: %v", err)
+			return
+		}
+		rw.WriteString("HTTP/1.1 201 Created\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+		rw.Flush()
+		conn.Close()
+	})
+	var ev events
+	srv := httptest.NewServer(NewMiddleware(NewMemoryStore(time.Minute), WithObserver(ev.observe)).Handler(h))
+	defer srv.Close()
+	for range 2 {
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/p", strings.NewReader("{}"))
+		req.Header.Set(HeaderIdempotencyKey, "k")
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusCreated || resp.Header.Get(HeaderIdempotencyReplayed) != "" {
+			t.Fatalf("status %d replayed %q", resp.StatusCode, resp.Header.Get(HeaderIdempotencyReplayed))
+		}
+	}
+	if runs != 2 || !ev.has(OutcomeNotStored) {
+		t.Fatalf("runs %d, events %v: a hijacked response must release the key", runs, ev.outcomes())
+	}
+}

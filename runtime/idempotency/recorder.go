@@ -1,6 +1,8 @@
 package idempotency
 
 import (
+	"bufio"
+	"net"
 	"net/http"
 	"slices"
 	"strings"
@@ -27,6 +29,7 @@ type ResponseRecorder struct {
 	omitted     bool
 	cookies     bool
 	cache       *headerCache // nil: clone every snapshot
+	hijacked    bool
 }
 
 // NewResponseRecorder creates a new response recorder
@@ -51,6 +54,7 @@ func (r *ResponseRecorder) reset(w http.ResponseWriter, maxBody int64, cookies b
 	r.omitted = false
 	r.cookies = cookies
 	r.cache = cache
+	r.hijacked = false
 }
 
 // Header returns the header map
@@ -104,6 +108,17 @@ func (r *ResponseRecorder) Flush() {
 	r.omitted = true
 	r.body = r.body[:0]
 	http.NewResponseController(r.ResponseWriter).Flush()
+}
+
+// Hijack takes over the connection through the wrapped writer. What the
+// handler then sends is invisible here, so nothing is recorded: the
+// middleware releases the key instead of storing a response it never saw.
+func (r *ResponseRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	conn, rw, err := http.NewResponseController(r.ResponseWriter).Hijack()
+	if err == nil {
+		r.hijacked = true
+	}
+	return conn, rw, err
 }
 
 // Unwrap returns the wrapped writer, for [http.ResponseController].
