@@ -1,6 +1,7 @@
 package idempotency
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -188,5 +189,42 @@ func TestHijackedResponseIsNotStored(t *testing.T) {
 	}
 	if runs != 2 || !ev.has(OutcomeNotStored) {
 		t.Fatalf("runs %d, events %v: a hijacked response must release the key", runs, ev.outcomes())
+	}
+}
+
+// oddStore answers every Claim with a fixed, possibly nonsensical, claim.
+type oddStore struct {
+	seedOnly
+	c Claim
+}
+
+func (s oddStore) Claim(context.Context, string, string, time.Duration) (Claim, error) {
+	return s.c, nil
+}
+func (s oddStore) Complete(context.Context, string, string, *Record) error    { return nil }
+func (s oddStore) Abandon(context.Context, string, string) error              { return nil }
+func (s oddStore) Renew(context.Context, string, string, time.Duration) error { return nil }
+func (s oddStore) TTL() time.Duration                                         { return 0 }
+
+func TestNonsenseFromTheStoreIs503(t *testing.T) {
+	for name, c := range map[string]Claim{
+		"zero state":          {},
+		"unknown state":       {State: 99},
+		"completed no record": {State: Completed},
+		"status 0":            {State: Completed, Record: &Record{}},
+		"status 42":           {State: Completed, Record: &Record{Status: 42}},
+		"status 1000":         {State: Completed, Record: &Record{Status: 1000}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			h := &countingHandler{}
+			m := NewMiddleware(oddStore{c: c})
+			if m.TTL() != DefaultTTL {
+				t.Fatalf("a store TTL of 0 must fall back to DefaultTTL, got %v", m.TTL())
+			}
+			wantProblem(t, serve(m.Handler(h), http.MethodPost, "/p", "k", "{}"), http.StatusServiceUnavailable, CodeStoreUnavailable)
+			if h.runs.Load() != 0 {
+				t.Fatal("handler ran")
+			}
+		})
 	}
 }
