@@ -53,8 +53,9 @@
 //
 // # Stores
 //
-// A store that implements [ClaimStore] (MemoryStore, and the redisstore and
-// pgstore packages) gives exactly-once across processes: an atomic claim
+// A store that implements [ClaimStore] (MemoryStore within one process,
+// the redisstore and pgstore packages across many) gives exactly-once: an
+// atomic claim
 // with an owner token and a lease, which the middleware renews every third
 // of [WithLease] while the handler runs; completion is token-checked and
 // runs under context.WithoutCancel, so a client that hangs up cannot leave
