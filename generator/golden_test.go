@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -95,24 +96,17 @@ func TestGolden(t *testing.T) {
 				SpecOut: filepath.Join(want, DefaultSpecOut(c.entry, "")),
 				DocsOut: filepath.Join(want, DefaultDocsOut),
 			}
-			if data, err := os.ReadFile("options.json"); err == nil {
-				var co caseOptions
-				dec := json.NewDecoder(bytes.NewReader(data))
-				dec.DisallowUnknownFields()
-				if err := dec.Decode(&co); err != nil {
-					t.Fatalf("options.json: %v", err)
-				}
-				if co.Package != "" {
-					opts.Package = co.Package
-				}
-				opts.MarkMethods, opts.ServerSpec, opts.OapiConfig = co.MarkMethods, co.ServerSpec, co.OapiConfig
-				opts.OverlayIn, opts.AllowRemoteRefs = co.Overlay, co.AllowRemoteRefs
-				if co.DefaultSpecOut {
-					opts.SpecOut = ""
-				}
-				if co.OverlayOut {
-					opts.OverlayOut = filepath.Join(want, goldenOverlayOut)
-				}
+			co := readCaseOptions(t, c.dir)
+			if co.Package != "" {
+				opts.Package = co.Package
+			}
+			opts.MarkMethods, opts.ServerSpec, opts.OapiConfig = co.MarkMethods, co.ServerSpec, co.OapiConfig
+			opts.OverlayIn, opts.AllowRemoteRefs = co.Overlay, co.AllowRemoteRefs
+			if co.DefaultSpecOut {
+				opts.SpecOut = ""
+			}
+			if co.OverlayOut {
+				opts.OverlayOut = filepath.Join(want, goldenOverlayOut)
 			}
 
 			outs, err := render(context.Background(), opts)
@@ -139,6 +133,33 @@ func TestGolden(t *testing.T) {
 			checkNoStrays(t, want, expected)
 		})
 	}
+}
+
+// readCaseOptions reads a case folder's options.json, if it has one.
+func readCaseOptions(t *testing.T, dir string) caseOptions {
+	t.Helper()
+	co, err := loadCaseOptions(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return co
+}
+
+func loadCaseOptions(dir string) (caseOptions, error) {
+	var co caseOptions
+	data, err := os.ReadFile(filepath.Join(dir, "options.json"))
+	if os.IsNotExist(err) {
+		return co, nil
+	}
+	if err != nil {
+		return co, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&co); err != nil {
+		return co, fmt.Errorf("%s/options.json: %w", dir, err)
+	}
+	return co, nil
 }
 
 // compareGolden compares got with the file at path, or with -update writes it.
