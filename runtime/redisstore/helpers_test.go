@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -21,6 +22,21 @@ func redisURL() string {
 	return "redis://127.0.0.1:6379/0"
 }
 
+// reachable pings the server once per test binary, so that without a
+// server every test skips at once instead of paying for dial retries.
+var reachable = sync.OnceValue(func() error {
+	opt, err := redis.ParseURL(redisURL())
+	if err != nil {
+		return err
+	}
+	opt.MaxRetries = -1
+	c := redis.NewClient(opt)
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	return c.Ping(ctx).Err()
+})
+
 // testClient connects to IDEMGEN_REDIS_URL. It skips the test when the
 // server is unreachable, unless CI is set: there a missing server fails.
 func testClient(tb testing.TB) *redis.Client {
@@ -29,17 +45,14 @@ func testClient(tb testing.TB) *redis.Client {
 	if err != nil {
 		tb.Fatalf("IDEMGEN_REDIS_URL=%q: %v", redisURL(), err)
 	}
-	client := redis.NewClient(opt)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	if err := client.Ping(ctx).Err(); err != nil {
-		client.Close()
+	if err := reachable(); err != nil {
 		msg := "redis at IDEMGEN_REDIS_URL=" + redisURL() + " unreachable: " + err.Error()
 		if ci() {
 			tb.Fatal(msg)
 		}
 		tb.Skip(msg + " (set IDEMGEN_REDIS_URL to run these tests)")
 	}
+	client := redis.NewClient(opt)
 	tb.Cleanup(func() { client.Close() })
 	return client
 }
