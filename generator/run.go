@@ -43,7 +43,7 @@ func Run(ctx context.Context, opts Options) error {
 	var failed []error
 	for _, o := range outs {
 		if o.err != nil {
-			failed = append(failed, fmt.Errorf("%s (%s): %w", o.path, o.kind, o.err))
+			failed = append(failed, fmt.Errorf("cannot generate %s: %w", o.path, o.err))
 		}
 	}
 	if len(failed) > 0 {
