@@ -112,22 +112,35 @@ func onlyAdds(in, out string) (commas, grown int, err error) {
 	return commas, grown, nil
 }
 
-// grewInLine: a flow collection on the line grew. The new text is
-// spliced in after brackets, so l must be a subsequence of o; greedy
-// matching decides that in linear time (it cannot tell where the new text
-// went, which the unit tests check by content).
+// grewInLine: a flow collection on the line grew. New text goes in next
+// to a bracket, so the line's unchanged prefix must end at or just before
+// a bracket, and
+// l must be a subsequence of o (greedy matching decides that in linear
+// time; it cannot tell where the new text went, which the unit tests
+// check by content).
 func grewInLine(l, o string) bool {
-	if len(o) <= len(l) || !strings.ContainsAny(l, "{[]}") {
+	if len(o) <= len(l) || indent(o) != indent(l) {
 		return false
 	}
-	i := 0
-	for j := 0; j < len(o) && i < len(l); j++ {
+	p := 0
+	for p < len(l) && l[p] == o[p] {
+		p++
+	}
+	atBracket := p > 0 && strings.ContainsRune("{[]}", rune(l[p-1])) ||
+		p < len(l) && strings.ContainsRune("]}", rune(l[p]))
+	if !atBracket {
+		return false
+	}
+	i := p
+	for j := p; j < len(o) && i < len(l); j++ {
 		if o[j] == l[i] {
 			i++
 		}
 	}
 	return i == len(l)
 }
+
+func indent(s string) string { return s[:len(s)-len(strings.TrimLeft(s, " \t"))] }
 
 // grewAcross: o is l cut right after a bracket; the rest comes later.
 func grewAcross(l, o string) (string, bool) {

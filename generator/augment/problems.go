@@ -3,6 +3,7 @@ package augment
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 
 	"github.com/idemgen/idemgen/runtime/idempotency"
 )
@@ -26,8 +27,11 @@ func (p Problem) Type() string { return idempotency.ProblemTypePrefix + p.Code }
 // Body is the problem+json body as the middleware sends it (without the
 // final line break).
 func (p Problem) Body() string {
-	b, _ := json.Marshal(p.example().ordered()) // only strings and ints
-	return string(b)
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.Encode(p.example()) // only strings and ints: cannot fail
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 type exampleBody struct {
@@ -41,8 +45,6 @@ type exampleBody struct {
 func (p Problem) example() exampleBody {
 	return exampleBody{Type: p.Type(), Title: p.Title, Status: p.Status, Detail: p.Detail, Code: p.Code}
 }
-
-func (e exampleBody) ordered() any { return e }
 
 func (e exampleBody) omap() *omap {
 	return newMap("type", e.Type, "title", e.Title, "status", e.Status, "detail", e.Detail, "code", e.Code)

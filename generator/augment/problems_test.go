@@ -1,0 +1,90 @@
+package augment
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/idemgen/idemgen/runtime/idempotency"
+)
+
+// brokenStore fails every call, as an unreachable store does.
+type brokenStore struct{ idempotency.Store }
+
+var errDown = errors.New("store down")
+
+func (brokenStore) Claim(context.Context, string, string, time.Duration) (idempotency.Claim, error) {
+	return idempotency.Claim{}, errDown
+}
+func (brokenStore) Complete(context.Context, string, string, *idempotency.Record) error {
+	return errDown
+}
+func (brokenStore) Abandon(context.Context, string, string) error              { return errDown }
+func (brokenStore) Renew(context.Context, string, string, time.Duration) error { return errDown }
+func (brokenStore) TTL() time.Duration                                         { return time.Hour }
+
+var _ idempotency.ClaimStore = brokenStore{}
+
+func send(h http.Handler, key, body string) *httptest.ResponseRecorder {
+	r := httptest.NewRequest("POST", "/payments", strings.NewReader(body))
+	if key != "" {
+		r.Header.Set("Idempotency-Key", key)
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	return w
+}
+
+// TestProblemsMatchRuntime drives the real middleware into every problem
+// the published contract documents and compares the bodies byte for byte.
+func TestProblemsMatchRuntime(t *testing.T) {
+	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(201) })
+	mw := func(store idempotency.Store, opts ...idempotency.Option) http.Handler {
+		return idempotency.NewMiddleware(store, opts...).Handler(ok)
+	}
+	mem := func() idempotency.Store { return idempotency.NewMemoryStore(time.Hour) }
+
+	got := map[string]*httptest.ResponseRecorder{}
+	got[ProblemKeyMissing.Code] = send(mw(mem(), idempotency.WithKeyRequired(true)), "", "{}")
+	got[ProblemKeyInvalid.Code] = send(mw(mem()), strings.Repeat("k", 257), "{}")
+	got[ProblemTooLarge.Code] = send(mw(mem(), idempotency.WithMaxRequestBody(4)), "k1", "0123456789")
+	got[ProblemStore.Code] = send(mw(brokenStore{mem()}), "k1", "{}")
+
+	h := mw(mem())
+	send(h, "k2", `{"a":1}`)
+	got[ProblemReused.Code] = send(h, "k2", `{"a":2}`)
+
+	// 409: a second request while the first one's handler still runs.
+	release, entered := make(chan struct{}), make(chan struct{})
+	slow := idempotency.NewMiddleware(mem()).Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(entered)
+		<-release
+	}))
+	var wg sync.WaitGroup
+	wg.Go(func() { send(slow, "k3", "{}") })
+	<-entered
+	got[ProblemInUse.Code] = send(slow, "k3", "{}")
+	close(release)
+	wg.Wait()
+
+	for _, p := range []Problem{ProblemKeyMissing, ProblemKeyInvalid, ProblemInUse, ProblemTooLarge, ProblemReused, ProblemStore} {
+		w := got[p.Code]
+		if w.Code != p.Status {
+			t.Errorf("%s: runtime status %d, documented %d", p.Code, w.Code, p.Status)
+		}
+		if body := strings.TrimSuffix(w.Body.String(), "\n"); body != p.Body() {
+			t.Errorf("%s: runtime body\n %s\ndocumented\n %s", p.Code, body, p.Body())
+		}
+		if ct := w.Header().Get("Content-Type"); ct != "application/problem+json" {
+			t.Errorf("%s: content type %q", p.Code, ct)
+		}
+	}
+	if ra := got[ProblemInUse.Code].Header().Get("Retry-After"); ra == "" {
+		t.Error("409 without Retry-After")
+	}
+}
