@@ -79,3 +79,29 @@ func FuzzMiddleware(f *testing.F) {
 		}
 	})
 }
+
+// FuzzRouterMatch feeds arbitrary route templates, request patterns and
+// paths to the route matcher: it must never panic, and an exact template
+// always matches itself as a request pattern.
+func FuzzRouterMatch(f *testing.F) {
+	f.Add("/payments/{id}", "POST /v1/payments/{pid}", "/payments/1")
+	f.Add("/{$}", "", "/")
+	f.Add("", "POST", "")
+	f.Add("/a/{p...}", "example.com/a/{x}", "/a/b/c")
+	f.Fuzz(func(t *testing.T, template, pattern, path string) {
+		rt := NewRouter(NewMemoryStore(time.Minute), []Route{{Method: "POST", Pattern: template}})
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		r.Method = http.MethodPost
+		r.URL.Path = path
+		r.Pattern = pattern
+		rt.match(r)
+		r.Pattern = ""
+		rt.match(r)
+		if strings.HasPrefix(template, "/") {
+			r.Pattern = "POST " + template
+			if rt.match(r) == nil {
+				t.Fatalf("template %q does not match itself", template)
+			}
+		}
+	})
+}
