@@ -63,3 +63,36 @@ func TestFlagsAfterSpec(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckExitStatus: -check exits 0 when the files are current and 1,
+// with a diff on stderr, when one was edited.
+func TestCheckExitStatus(t *testing.T) {
+	dir := t.TempDir()
+	spec := filepath.Join(dir, "openapi.yaml")
+	doc := "openapi: 3.0.3\ninfo: {title: t, version: \"1\"}\npaths:\n  /a:\n    post:\n      operationId: makeA\n      x-idempotent: true\n      responses: {\"200\": {description: ok}}\n"
+	if err := os.WriteFile(spec, []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	args := []string{"-package", "things", "-spec-out", "-", "-docs-out", "-", spec}
+	var out, errOut bytes.Buffer
+	if code := run(ctx, args, &out, &errOut); code != 0 {
+		t.Fatalf("generate: exit %d: %s", code, errOut.String())
+	}
+	check := append([]string{"-check"}, args...)
+	if code := run(ctx, check, &out, &errOut); code != 0 {
+		t.Fatalf("-check on fresh output: exit %d: %s", code, errOut.String())
+	}
+	goOut := filepath.Join(dir, "idempotency.gen.go")
+	src, err := os.ReadFile(goOut)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(goOut, []byte(strings.Replace(string(src), "package things", "package other", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	errOut.Reset()
+	if code := run(ctx, check, &out, &errOut); code != 1 || !strings.Contains(errOut.String(), "-package other\n+package things") {
+		t.Errorf("-check after an edit: exit %d, stderr:\n%s", code, errOut.String())
+	}
+}
