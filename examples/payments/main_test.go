@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+type reply struct {
+	status int
+	header http.Header
+	body   string
+}
+
+func send(t *testing.T, url, key, body string) reply {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if key != "" {
+		req.Header.Set("Idempotency-Key", key)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return reply{res.StatusCode, res.Header, string(b)}
+}
+
+// checkReplays drives the example's handler over HTTP, as README.md's curl
+// session does, with the store -store spec names.
+func checkReplays(t *testing.T, storeSpec string) {
+	store, closeStore, err := openStore(context.Background(), storeSpec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeStore()
+	srv := httptest.NewServer(newHandler(store))
+	defer srv.Close()
+	key := fmt.Sprintf("test-%d", time.Now().UnixNano()) // shared stores outlive the test
+
+	first := send(t, srv.URL+"/payments", key+"-create", `{"amount": 1000, "currency": "EUR"}`)
+	again := send(t, srv.URL+"/payments", key+"-create", `{"amount": 1000, "currency": "EUR"}`)
+	if first.status != http.StatusCreated || first.header.Get("Idempotency-Replayed") != "" {
+		t.Fatalf("create: %d %q %s", first.status, first.header.Get("Idempotency-Replayed"), first.body)
+	}
+	if again.status != http.StatusCreated || again.header.Get("Idempotency-Replayed") != "true" || again.body != first.body {
+		t.Errorf("retried create: %d replayed=%q %s, want the first response %s replayed", again.status, again.header.Get("Idempotency-Replayed"), again.body, first.body)
+	}
+	var p Payment
+	if err := json.Unmarshal([]byte(first.body), &p); err != nil {
+		t.Fatal(err)
+	}
+	base := srv.URL + "/payments/" + p.Id.String()
+
+	if r := send(t, base+"/refunds", "", `{"amount": 300}`); r.status != http.StatusBadRequest {
+		t.Errorf("refund without a key: %d %s, want 400", r.status, r.body)
+	}
+	r1 := send(t, base+"/refunds", key+"-refund", `{"amount": 300}`)
+	r2 := send(t, base+"/refunds", key+"-refund", `{"amount": 300}`)
+	if r1.status != http.StatusCreated || r2.header.Get("Idempotency-Replayed") != "true" || r2.body != r1.body {
+		t.Errorf("refund then retry: %d %s / %d %s", r1.status, r1.body, r2.status, r2.body)
+	}
+	if r := send(t, base+"/refunds", key+"-refund", `{"amount": 400}`); r.status != http.StatusUnprocessableEntity {
+		t.Errorf("same key, other refund: %d %s, want 422", r.status, r.body)
+	}
+
+	// Notes are not idempotent: each call appends, key or not.
+	send(t, base+"/notes", key+"-note", `{"text": "hello"}`)
+	n := send(t, base+"/notes", key+"-note", `{"text": "hello"}`)
+	if err := json.Unmarshal([]byte(n.body), &p); err != nil {
+		t.Fatal(err)
+	}
+	if p.Notes == nil || len(*p.Notes) != 2 || p.Refunded != 300 {
+		t.Errorf("after two notes and one refund: %s", n.body)
+	}
+}
+
+func TestReplayMemory(t *testing.T) { checkReplays(t, "memory") }
+
+func TestReplayRedis(t *testing.T) {
+	checkReplays(t, service(t, "redis://127.0.0.1:6379/0"))
+}
+
+func TestReplayPostgres(t *testing.T) {
+	checkReplays(t, service(t, "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"))
+}
+
+// service returns spec when the store it names answers; otherwise the test
+// fails under CI and is skipped elsewhere.
+func service(t *testing.T, spec string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, closeStore, err := openStore(ctx, spec)
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("CI is set and %s is unreachable: %v", spec, err)
+		}
+		t.Skipf("%s unreachable (set CI to make this a failure): %v", spec, err)
+	}
+	closeStore()
+	return spec
+}
+
+func TestOpenStoreRejects(t *testing.T) {
+	for _, spec := range []string{"mysql://x", "redis://:bad:port/x"} {
+		if _, _, err := openStore(context.Background(), spec); err == nil || !strings.Contains(err.Error(), "-store") {
+			t.Errorf("openStore(%q): %v, want an error naming -store", spec, err)
+		}
+	}
+}
