@@ -31,7 +31,9 @@ func (rn *renewer) start(c *call, token string) {
 	rn.active = true
 	rn.c = *c
 	rn.token = token
-	rn.every = c.m.cfg.lease / 3
+	// A third of the lease leaves two renewals' worth of slack; the floor
+	// keeps a silly lease (WithLease(time.Nanosecond)) from spinning.
+	rn.every = max(c.m.cfg.lease/3, time.Millisecond)
 	if rn.t == nil {
 		rn.t = time.AfterFunc(rn.every, rn.renew)
 	} else {
