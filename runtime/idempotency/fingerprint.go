@@ -23,7 +23,7 @@ type reqState struct {
 	// seen (bounded by key, route and scope sizes).
 	scratch []byte
 	sum     [sha256.Size]byte
-	enc     [digestLen]byte // base64url of the kept digest bytes
+	enc     [2 * digestLen]byte // base64url of the fingerprint, then of the store key
 }
 
 // maxPooledBuf keeps one large request or response from pinning its buffer
@@ -118,38 +118,46 @@ const (
 	digestLen   = digestBytes / 3 * 4
 )
 
-// digest hashes st.scratch, then extra, as a 32-character base64url string.
-// Everything goes through Write([]byte): the hasher has no WriteString, so
-// io.WriteString would allocate a copy of each part.
-func (st *reqState) digest(extra []byte) string {
+// digest hashes st.scratch, then extra, into dst as 32 base64url
+// characters. Everything goes through Write([]byte): the hasher has no
+// WriteString, so io.WriteString would allocate a copy of each part.
+func (st *reqState) digest(dst []byte, extra []byte) {
 	st.h.Reset()
 	st.h.Write(st.scratch)
 	if len(extra) > 0 {
 		st.h.Write(extra)
 	}
 	sum := st.h.Sum(st.sum[:0])
-	base64.RawURLEncoding.Encode(st.enc[:], sum[:digestBytes])
-	return string(st.enc[:])
+	base64.RawURLEncoding.Encode(dst, sum[:digestBytes])
 }
 
 // fingerprint identifies the request a key was first used for: method,
 // operation, escaped path (path parameters are not in the route), raw
 // query and body. A retry must match it exactly to be replayed.
-func (st *reqState) fingerprint(r *http.Request, route string) string {
+func (st *reqState) fingerprint(r *http.Request, route string) {
 	b := appendPart(st.scratch[:0], "fp1")
 	b = appendPart(b, r.Method)
 	b = appendPart(b, route)
 	b = appendPart(b, r.URL.EscapedPath())
 	b = appendPart(b, r.URL.RawQuery)
 	st.scratch = binary.AppendUvarint(b, uint64(len(st.body)))
-	return st.digest(st.body)
+	st.digest(st.enc[:digestLen], st.body)
+}
+
+// identify returns the request's fingerprint and store key, both cut from
+// one string so that they cost one allocation.
+func (st *reqState) identify(m *Middleware, r *http.Request, key string) (fp, sk string) {
+	st.fingerprint(r, m.cfg.route)
+	st.storeKey(m, r, key)
+	both := string(st.enc[:])
+	return both[:digestLen], both[digestLen:]
 }
 
 // storeKey derives the key the store sees from the operation, the caller's
 // scope and the client's key. It is a hash: bounded (32 bytes), collision
 // safe, and it never puts a scope value (an Authorization header, say) into
 // the store in the clear.
-func (st *reqState) storeKey(m *Middleware, r *http.Request, key string) string {
+func (st *reqState) storeKey(m *Middleware, r *http.Request, key string) {
 	b := appendPart(st.scratch[:0], "key1")
 	if m.cfg.route != "" {
 		b = appendPart(b, m.cfg.route)
@@ -173,7 +181,7 @@ func (st *reqState) storeKey(m *Middleware, r *http.Request, key string) string 
 		}
 	}
 	st.scratch = appendPart(b, key)
-	return st.digest(nil)
+	st.digest(st.enc[digestLen:], nil)
 }
 
 // bodyReader gives the handler the buffered body back.

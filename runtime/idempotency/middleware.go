@@ -123,10 +123,9 @@ func (m *Middleware) Serve(w http.ResponseWriter, r *http.Request, next http.Han
 	}
 	c := call{
 		m: m, w: w, r: r, next: next, st: st, key: key, start: start,
-		fp:  st.fingerprint(r, m.cfg.route),
-		sk:  st.storeKey(m, r, key),
 		ctx: context.WithoutCancel(r.Context()),
 	}
+	c.fp, c.sk = st.identify(m, r, key)
 	c.claimLoop()
 }
 

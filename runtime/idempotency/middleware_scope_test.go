@@ -90,7 +90,8 @@ func TestStoreKeyDerivation(t *testing.T) {
 		}
 		st := getState()
 		defer putState(st)
-		return st.storeKey(m, r, k)
+		_, sk := st.identify(m, r, k)
+		return sk
 	}
 	a := key("/p", "k")
 	if a != key("/p", "k") {

@@ -53,7 +53,8 @@ func seedKeyFor(t *testing.T, path, key string) string {
 	t.Helper()
 	st := getState()
 	defer putState(st)
-	return st.storeKey(NewMiddleware(GetDefaultStore()), httptest.NewRequest(http.MethodPost, path, nil), key)
+	_, sk := st.identify(NewMiddleware(GetDefaultStore()), httptest.NewRequest(http.MethodPost, path, nil), key)
+	return sk
 }
 
 func TestSeedAdapterExactlyOneWinner(t *testing.T) {
