@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -203,5 +204,32 @@ func TestInfoInContext(t *testing.T) {
 	serve(mw, http.MethodPost, "/p", "", "{}")
 	if _, ok := FromContext(context.Background()); ok {
 		t.Fatal("FromContext on a bare context reported ok")
+	}
+}
+
+// Generated wrappers call Serve directly with the operation's handler.
+func TestServeDirectly(t *testing.T) {
+	m := NewMiddleware(NewMemoryStore(time.Minute))
+	h := &countingHandler{}
+	for range 2 {
+		r := httptest.NewRequest(http.MethodPost, "/p", strings.NewReader("{}"))
+		r.Header.Set(HeaderIdempotencyKey, "k")
+		w := httptest.NewRecorder()
+		m.Serve(w, r, h)
+		if w.Code != http.StatusCreated {
+			t.Fatalf("code %d", w.Code)
+		}
+	}
+	if h.runs.Load() != 1 {
+		t.Fatalf("runs %d", h.runs.Load())
+	}
+	// A nil handler is http.DefaultServeMux, as for http.Server: here a 404,
+	// stored like any 4xx, not a panic.
+	r := httptest.NewRequest(http.MethodPost, "/idempotency-test-unrouted", nil)
+	r.Header.Set(HeaderIdempotencyKey, "k")
+	w := httptest.NewRecorder()
+	m.Handler(nil).ServeHTTP(w, r)
+	if w.Code != http.StatusNotFound {
+		t.Fatalf("nil handler: %d", w.Code)
 	}
 }
