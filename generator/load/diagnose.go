@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v4"
@@ -17,7 +19,7 @@ import (
 // diagnose turns a failed load into positioned diagnostics. kin-openapi
 // reports the first problem it meets, without a position; the files read so
 // far say where it stands.
-func (s *source) diagnose(loadErr error, fs *files, refused []string) error {
+func (s *source) diagnose(loadErr error, fs *files, refused, unreadable []string) error {
 	var c errs
 	for _, name := range fs.order {
 		if e := syntaxError(display(name), fs.data[name]); e != nil {
@@ -41,6 +43,21 @@ func (s *source) diagnose(loadErr error, fs *files, refused []string) error {
 		return c.err()
 	}
 
+	for _, u := range unreadable {
+		// Match the $refs naming the file by its base name; kin-openapi
+		// has already joined the relative path to its referrer's.
+		base := path.Base(u)
+		for _, r := range fs.refsTo(func(v string) bool {
+			file, _, _ := strings.Cut(v, "#")
+			return file != "" && path.Base(file) == base
+		}) {
+			c.add(r.Origin, fmt.Sprintf("$ref %q: cannot read %s: %s", r.Value, display(u), kinMessage(unwrapAll(loadErr))))
+		}
+	}
+	if len(c.list) > 0 {
+		return c.err()
+	}
+
 	if ref, ok := unresolvedRef(loadErr); ok {
 		for _, r := range fs.refsTo(func(v string) bool { return v == ref || strings.HasSuffix(v, ref) && strings.HasPrefix(ref, "#") }) {
 			c.add(r.Origin, fmt.Sprintf("$ref %q cannot be resolved: %s", r.Value, refReason(loadErr)))
@@ -59,7 +76,12 @@ func (s *source) diagnose(loadErr error, fs *files, refused []string) error {
 			return c.err()
 		}
 	}
-	c.add(originOf(s.path), "cannot load the document: "+kinMessage(loadErr))
+	o := originOf(s.path)
+	if m := kinLine.FindStringSubmatch(loadErr.Error()); m != nil {
+		// kin-openapi's decode errors name a line of the root file.
+		o.Line, _ = strconv.Atoi(m[1])
+	}
+	c.add(o, "cannot load the document: "+kinMessage(loadErr))
 	return c.err()
 }
 
@@ -124,6 +146,19 @@ func unresolvedRef(err error) (string, bool) {
 	return "", false
 }
 
+var kinLine = regexp.MustCompile(`yaml: (?:construct errors: )?line (\d+):`)
+
+// unwrapAll returns the innermost error, e.g. the *fs.PathError's cause.
+func unwrapAll(err error) error {
+	for {
+		next := errors.Unwrap(err)
+		if next == nil {
+			return err
+		}
+		err = next
+	}
+}
+
 var missingPart = regexp.MustCompile(`failed to resolve "([^"]+)" in fragment`)
 
 // refReason says what of a $ref is missing, in a few words if kin-openapi's
@@ -139,6 +174,10 @@ func refReason(err error) string {
 func kinMessage(err error) string {
 	msg := err.Error()
 	msg = strings.TrimPrefix(msg, "failed to unmarshal data: ")
+	if i := strings.LastIndex(msg, "yaml error: "); i >= 0 {
+		// The JSON attempt's complaint repeats the YAML one.
+		msg = msg[i+len("yaml error: "):]
+	}
 	return strings.ReplaceAll(msg, "\n", " ")
 }
 

@@ -36,7 +36,7 @@ var errRemote = errors.New("remote reference refused")
 func (s *source) load(ctx context.Context) (doc *openapi3.T, fs *files, err error) {
 	fs = newFiles()
 	fs.add(s.name, s.root)
-	var refused []string
+	var refused, unreadable []string
 
 	newLoader := func(origins bool) *openapi3.Loader {
 		loader := openapi3.NewLoader()
@@ -58,6 +58,8 @@ func (s *source) load(ctx context.Context) (doc *openapi3.T, fs *files, err erro
 			}
 			if err == nil {
 				fs.add(u.String(), data)
+			} else {
+				unreadable = append(unreadable, u.String())
 			}
 			return data, err
 		}
@@ -92,7 +94,7 @@ func (s *source) load(ctx context.Context) (doc *openapi3.T, fs *files, err erro
 		doc, err = newLoader(true).LoadFromDataWithPath(s.root, location)
 	}
 	if err != nil {
-		return nil, fs, s.diagnose(err, fs, refused)
+		return nil, fs, s.diagnose(err, fs, refused, unreadable)
 	}
 	if !s.swagger && doc.OpenAPI == "" {
 		return nil, fs, Errors{{Origin: originOf(s.path),
