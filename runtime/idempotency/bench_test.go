@@ -8,7 +8,13 @@ package idempotency
 //	go test -run '^$' -bench 'InProcess|Loopback' -benchmem -count 10 ./runtime/idempotency | tee b.txt
 //	benchstat -col /impl b.txt
 //
-// BenchmarkRatio reports the median ratio of interleaved rounds directly.
+// Paths: hit (replay of one key), miss (a fresh key each time; the store
+// keeps every entry), same-key-64 (64 goroutines replaying one key),
+// race-64 (64 goroutines, a fresh key per 64 requests), distinct-parallel
+// (fresh keys from every goroutine). BenchmarkInProcess calls ServeHTTP
+// with a reusable writer; BenchmarkLoopback goes through httptest.Server
+// and a keep-alive client. BenchmarkRatio reports the median ratio of
+// interleaved rounds directly.
 
 import (
 	"io"
@@ -162,6 +168,28 @@ func BenchmarkInProcess(b *testing.B) {
 				c := newClient(h, "")
 				for pb.Next() {
 					if code := c.do("one-key", 0); code != http.StatusCreated {
+						b.Errorf("status %d", code)
+						return
+					}
+				}
+			})
+		})
+	}
+	for _, impl := range benchImpls() {
+		// 64 goroutines, each run of 64 consecutive requests sharing a fresh
+		// key: one claims it, the others get 409 or, once it completed, the
+		// replay. The baseline simply runs the handler each time.
+		b.Run("path=race-64/impl="+impl.name, func(b *testing.B) {
+			h := impl.wrap(mwBenchHandler)
+			b.ReportAllocs()
+			b.SetParallelism(max(1, 64/runtime.GOMAXPROCS(0)))
+			var ctr atomic.Int64
+			run := strconv.FormatInt(benchRun.Add(1), 10)
+			b.RunParallel(func(pb *testing.PB) {
+				c := newClient(h, "race"+run+"-")
+				for pb.Next() {
+					n := ctr.Add(1) / 64
+					if code := c.do("", int(n)); code != http.StatusCreated && code != http.StatusConflict {
 						b.Errorf("status %d", code)
 						return
 					}
