@@ -2,10 +2,11 @@ package idempotency
 
 // Benchmarks of the middleware beside a no-middleware baseline on the same
 // handler (201, a JSON body of about 200 bytes). Sub-benchmarks are named
-// path=…/impl=…, and -count repeats the top-level function, so baseline and
-// middleware alternate round by round; compare them with
+// path=…/impl=…, so benchstat pairs them. -count repeats each sub-benchmark
+// back to back; to alternate baseline and middleware round by round, loop
+// over whole runs:
 //
-//	go test -run '^$' -bench 'InProcess|Loopback' -benchmem -count 10 ./runtime/idempotency | tee b.txt
+//	for i in $(seq 10); do go test -run '^$' -bench 'InProcess|Loopback' -benchmem ./runtime/idempotency; done | tee b.txt
 //	benchstat -col /impl b.txt
 //
 // Paths: hit (replay of one key), miss (a fresh key each time; the store
