@@ -2,6 +2,7 @@ package gocode
 
 import (
 	"bytes"
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -83,6 +84,12 @@ func TestRenderShape(t *testing.T) {
 		}
 	}
 	for _, op := range m.Operations {
+		if !bytes.Contains(src, []byte(fmt.Sprintf("{Method: %q, Pattern: %q,", op.Method, op.Path))) {
+			t.Errorf("route table lacks %s", op.Route())
+		}
+		if op.GoName == "" {
+			continue // a path alias: its target's wrapper serves it
+		}
 		fd, ok := methods[op.GoName]
 		if !ok {
 			t.Errorf("no wrapper for %s", op.GoName)

@@ -58,9 +58,10 @@ func Resolve(doc *openapi3.T, cfg Config, m model.Model) (model.Model, []string,
 		}
 		op.GoName, op.GoParams = "", nil
 		if d.IsAlias {
-			// A path that $refs another path is served by the target's
-			// ServerInterface method; only the route table covers it.
-			warnings = append(warnings, fmt.Sprintf("%s: %s is an alias of another path and is served by %s; it is covered by the route table only",
+			// A path item that $refs another path has no method of its
+			// own: oapi-codegen routes it to the target's, whose wrapper
+			// then serves it too (under the target's key scope).
+			warnings = append(warnings, fmt.Sprintf("%s: %s $refs another path item; oapi-codegen serves it with %s, so that operation's wrapper and policy apply to it",
 				op.Origin, op.Route(), d.AliasTarget))
 		} else {
 			op.GoName = d.OperationId

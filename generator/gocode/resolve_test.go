@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/idemgen/idemgen/generator/model"
 )
 
 // TestResolveMatchesServerInterface compares every resolved operation with
@@ -15,6 +17,9 @@ func TestResolveMatchesServerInterface(t *testing.T) {
 		"defaults":    "",
 		"initialisms": "output-options:\n  name-normalizer: ToCamelCaseWithInitialisms\n  additional-initialisms: [ID]\n",
 		"digits":      "output-options:\n  name-normalizer: ToCamelCaseWithDigits\n",
+		// Resolve then primes codegen with the real document.
+		"collisions": "output-options:\n  resolve-type-name-collisions: true\n",
+		"typemap":    "output-options:\n  type-mapping:\n    integer:\n      formats:\n        int64: {type: int}\n",
 	}
 	for name, text := range configs {
 		t.Run(name, func(t *testing.T) {
@@ -32,7 +37,8 @@ func TestResolveMatchesServerInterface(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(warnings) > 0 {
+			// The one warning is the path alias, served by its target's method.
+			if len(warnings) != 1 || !strings.Contains(warnings[0], "POST /alias-of-payments") {
 				t.Errorf("warnings: %q", warnings)
 			}
 			want := serverInterface(t, loadDoc(t, spec), cfg)
@@ -40,6 +46,12 @@ func TestResolveMatchesServerInterface(t *testing.T) {
 				t.Fatalf("got %d operations, want %d", len(got.Operations), len(m.Operations))
 			}
 			for _, op := range got.Operations {
+				if op.GoName == "" {
+					if op.Path != "/alias-of-payments" {
+						t.Errorf("%s has no Go name", op.Route())
+					}
+					continue
+				}
 				args, ok := want[op.GoName]
 				if !ok {
 					t.Errorf("%s: Go name %q is not a ServerInterface method (have %v)", op.Route(), op.GoName, keys(want))
@@ -69,6 +81,10 @@ func TestResolveNames(t *testing.T) {
 		"POST /things.v2":               "ThingsV2Create()",
 		"POST /events/{at}/{name}":      "PostEventsAtName(at time.Time, name string)",
 		"DELETE /api/http-status/{day}": "DeleteHttpStatus(day openapi_types.Date)",
+		"POST /widgets/{kind}":          "CreateWidget(kind string)",
+		"PATCH /gadgets/{kind}":         "PatchGadget(kind string, params PatchGadgetParams)",
+		"POST /refs/{ref}":              "PostRef(reference Ref)",
+		"POST /alias-of-payments":       "()", // served by CreatePayment
 	}
 	for _, op := range got.Operations {
 		sig := op.GoName + "(" + strings.Join(argStrings(op.GoParams), ", ") + ")"
@@ -87,10 +103,10 @@ func TestResolveFilters(t *testing.T) {
 		config  string
 		dropped []string
 	}{
-		"exclude-tags":          {"output-options:\n  exclude-tags: [things]\n", []string{"PUT /things/{n}", "POST /things.v2", "DELETE /api/http-status/{day}"}},
-		"include-tags":          {"output-options:\n  include-tags: [payments, refunds]\n", []string{"PUT /things/{n}", "POST /things.v2", "DELETE /api/http-status/{day}", "POST /events/{at}/{name}"}},
+		"exclude-tags":          {"output-options:\n  exclude-tags: [things]\n", []string{"PUT /things/{n}", "POST /things.v2", "DELETE /api/http-status/{day}", "POST /widgets/{kind}", "PATCH /gadgets/{kind}", "POST /refs/{ref}"}},
+		"include-tags":          {"output-options:\n  include-tags: [payments, refunds]\n", []string{"PUT /things/{n}", "POST /things.v2", "DELETE /api/http-status/{day}", "POST /events/{at}/{name}", "POST /widgets/{kind}", "PATCH /gadgets/{kind}", "POST /refs/{ref}"}},
 		"exclude-operation-ids": {"output-options:\n  exclude-operation-ids: [refund-payment]\n", []string{"POST /payments/{id}/refunds"}},
-		"include-operation-ids": {"output-options:\n  include-operation-ids: [createPayment, getPayment]\n", []string{"POST /payments/{id}/refunds", "PUT /things/{n}", "POST /things.v2", "DELETE /api/http-status/{day}", "POST /events/{at}/{name}"}},
+		"include-operation-ids": {"output-options:\n  include-operation-ids: [createPayment, getPayment]\n", []string{"POST /payments/{id}/refunds", "PUT /things/{n}", "POST /things.v2", "DELETE /api/http-status/{day}", "POST /events/{at}/{name}", "POST /widgets/{kind}", "PATCH /gadgets/{kind}", "POST /refs/{ref}"}},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -116,13 +132,13 @@ func TestResolveFilters(t *testing.T) {
 					t.Errorf("no warning naming %s and %s in %q", d, name, warnings)
 				}
 			}
-			if len(kept)+len(c.dropped) != 6 {
+			if len(kept)+len(c.dropped) != len(markAll(loadDoc(t, spec), spec).Operations) {
 				t.Errorf("kept %v", kept)
 			}
 			// What is kept still matches oapi-codegen under the same filters.
 			want := serverInterface(t, loadDoc(t, spec), cfg)
 			for _, op := range got.Operations {
-				if _, ok := want[op.GoName]; !ok {
+				if _, ok := want[op.GoName]; !ok && op.GoName != "" {
 					t.Errorf("%s: %s not in oapi-codegen's filtered ServerInterface", op.Route(), op.GoName)
 				}
 			}
@@ -208,5 +224,31 @@ func TestResolveInitialisms(t *testing.T) {
 		if op.Path == "/api/http-status/{day}" && op.GoName != "DeleteHttpStatus" {
 			t.Errorf("got %s, want DeleteHttpStatus", op.GoName)
 		}
+	}
+}
+
+func TestResolveErrors(t *testing.T) {
+	spec := filepath.Join("testdata", "names.yaml")
+	doc := loadDoc(t, spec)
+	m := markAll(doc, spec)
+	if _, _, err := Resolve(nil, Config{}, m); err == nil || !strings.Contains(err.Error(), "no document") {
+		t.Errorf("nil document: %v", err)
+	}
+	ghost := m
+	ghost.Operations = append([]model.Operation{{Method: "POST", Path: "/ghost", Origin: model.Origin{File: spec, Line: 9, Column: 3}}}, m.Operations...)
+	if _, _, err := Resolve(doc, Config{}, ghost); err == nil || !strings.HasPrefix(err.Error(), spec+":9:3: POST /ghost:") {
+		t.Errorf("operation missing from the document: %v", err)
+	}
+	var cfg Config
+	cfg.Path = "oapi.yaml"
+	cfg.OutputOptions.NameNormalizer = "Shouty"
+	if _, _, err := Resolve(loadDoc(t, spec), cfg, m); err == nil || !strings.HasPrefix(err.Error(), "oapi.yaml: output-options.name-normalizer") {
+		t.Errorf("bad name normaliser: %v", err)
+	}
+	// A document oapi-codegen cannot describe fails with its reason.
+	broken := loadDoc(t, spec)
+	broken.Paths.Value("/things/{n}").Put.Parameters = nil
+	if _, _, err := Resolve(broken, Config{}, m); err == nil || !strings.Contains(err.Error(), "oapi-codegen") {
+		t.Errorf("path parameter not declared: %v", err)
 	}
 }

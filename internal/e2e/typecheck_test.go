@@ -62,10 +62,32 @@ func TestGoldenTypeCheck(t *testing.T) {
 		m.Write(name+"/idempotency.gen.go", src)
 		dirs = append(dirs, name)
 	}
+	// The naming corner cases of generator/gocode's own tests, rendered
+	// now, under two name normalisers.
+	names := filepath.Join(root, "generator", "gocode", "testdata", "names.yaml")
+	for dir, config := range map[string]string{
+		"gocode_names":             "",
+		"gocode_names_initialisms": "output-options:\n  name-normalizer: ToCamelCaseWithInitialisms\n",
+	} {
+		cfg := gocode.Config{}
+		if config != "" {
+			p := filepath.Join(t.TempDir(), "oapi-codegen.yaml")
+			must(t, os.WriteFile(p, []byte(config), 0o644))
+			var err error
+			cfg, err = gocode.LoadConfig(p)
+			must(t, err)
+		}
+		s := loadSpec(t, names, load.Options{MarkMethods: []string{"POST", "PUT", "PATCH", "DELETE"}})
+		api, err := oapiCodegen(s.fresh(t), "api", stdHTTP, cfg.Configuration)
+		must(t, err)
+		m.Write(dir+"/api.gen.go", api)
+		m.Write(dir+"/idempotency.gen.go", s.idemgen(t, "api", cfg))
+		dirs = append(dirs, dir)
+	}
 	for dir, errs := range typeCheck(t, m) {
 		t.Errorf("%s: golden idempotency.gen.go does not compile against oapi-codegen's server:\n%s", dir, strings.Join(errs, "\n"))
 	}
-	t.Logf("type-checked %d golden files: %s", len(dirs), strings.Join(dirs, " "))
+	t.Logf("type-checked %d generated files: %s", len(dirs), strings.Join(dirs, " "))
 }
 
 // goldenServer generates oapi-codegen's server for one golden case and
