@@ -73,20 +73,21 @@ func TestEntryHeap(t *testing.T) {
 			h.push(e)
 			in[e] = true
 		case op == 2:
-			e := h[rng.IntN(len(h))]
+			e := h[rng.IntN(len(h))].e
 			h.remove(e)
 			delete(in, e)
 			h.remove(e) // a second removal is a no-op
 		default:
-			e := h[rng.IntN(len(h))]
+			e := h[rng.IntN(len(h))].e
 			e.deadline = rng.Int64N(1000)
 			h.fix(int(e.idx))
 		}
-		for i, e := range h {
-			if int(e.idx) != i || !in[e] {
-				t.Fatalf("step %d: entry at %d has idx %d (tracked %v)", step, i, e.idx, in[e])
+		for i, it := range h {
+			e := it.e
+			if int(e.idx) != i || !in[e] || it.d != e.deadline {
+				t.Fatalf("step %d: entry at %d has idx %d, deadline %d in the slot, %d in the entry (tracked %v)", step, i, e.idx, it.d, e.deadline, in[e])
 			}
-			if p := (i - 1) / 2; i > 0 && h[p].deadline > e.deadline {
+			if p := (i - 1) / 2; i > 0 && h[p].d > e.deadline {
 				t.Fatalf("step %d: heap order broken at %d", step, i)
 			}
 		}

@@ -128,10 +128,10 @@ func (sh *shard) sweep(wall, mono int64, n int) int {
 	k := 0
 	for ; k < n; k++ {
 		switch {
-		case len(sh.done) > 0 && sh.done[0].deadline <= wall:
-			sh.remove(sh.done[0])
-		case len(sh.live) > 0 && sh.live[0].deadline <= mono-sh.ttl:
-			sh.remove(sh.live[0])
+		case len(sh.done) > 0 && sh.done[0].d <= wall:
+			sh.remove(sh.done.min())
+		case len(sh.live) > 0 && sh.live[0].d <= mono-sh.ttl:
+			sh.remove(sh.live.min())
 		default:
 			return k
 		}
@@ -148,16 +148,16 @@ func (sh *shard) makeRoom(size int64, addEntries int, wall, mono int64) bool {
 		(sh.maxBytes > 0 && sh.bytes+size > sh.maxBytes) {
 		switch {
 		case len(sh.done) > 0:
-			v := sh.done[0]
+			v := sh.done.min()
 			if v.deadline <= wall {
 				sh.expired++
 			} else {
 				sh.evictions++
 			}
 			sh.remove(v)
-		case len(sh.live) > 0 && sh.live[0].deadline <= mono:
+		case len(sh.live) > 0 && sh.live[0].d <= mono:
 			sh.expired++
-			sh.remove(sh.live[0])
+			sh.remove(sh.live.min())
 		default:
 			return false
 		}
