@@ -44,6 +44,14 @@ func Resolve(doc *openapi3.T, cfg Config, m model.Model) (model.Model, []string,
 		byRoute[d.Method+" "+d.Path] = d
 	}
 
+	typed := true
+	if other := foreignServer(cfg.Generate); other != "" {
+		typed = false
+		warnings = append(warnings, fmt.Sprintf(
+			"%s: oapi-codegen generates a %s server, whose ServerInterface does not take (http.ResponseWriter, *http.Request); idempotency.gen.go has no typed wrappers, use NewIdempotencyMiddleware through the framework's net/http adapter",
+			configName(cfg), other))
+	}
+
 	out := m
 	out.Operations = make([]model.Operation, 0, len(m.Operations))
 	for _, op := range m.Operations {
@@ -57,13 +65,16 @@ func Resolve(doc *openapi3.T, cfg Config, m model.Model) (model.Model, []string,
 			return model.Model{}, nil, fmt.Errorf("%s: %s: oapi-codegen generates no operation for it", op.Origin, op.Route())
 		}
 		op.GoName, op.GoParams = "", nil
-		if d.IsAlias {
+		switch {
+		case !typed:
+			// Route table only.
+		case d.IsAlias:
 			// A path item that $refs another path has no method of its
 			// own: oapi-codegen routes it to the target's, whose wrapper
 			// then serves it too (under the target's key scope).
 			warnings = append(warnings, fmt.Sprintf("%s: %s $refs another path item; oapi-codegen serves it with %s, so that operation's wrapper and policy apply to it",
 				op.Origin, op.Route(), d.AliasTarget))
-		} else {
+		default:
 			op.GoName = d.OperationId
 			op.GoParams = goParams(d)
 		}
@@ -124,6 +135,28 @@ func operationDefinitions(doc *openapi3.T, cfg Config) (defs []codegen.Operation
 	}
 	codegen.SetGlobalStateSpec(doc)
 	return codegen.OperationDefinitions(doc)
+}
+
+// foreignServer names the server cfg generates when it is one whose
+// handlers are not net/http shaped; "" when the config generates a std-http,
+// chi or gorilla server, or no server at all (types and server are often
+// generated from separate configs).
+func foreignServer(g codegen.GenerateOptions) string {
+	if g.StdHTTPServer || g.ChiServer || g.GorillaServer {
+		return ""
+	}
+	for _, s := range []struct {
+		on   bool
+		name string
+	}{
+		{g.EchoServer, "echo-server"}, {g.Echo5Server, "echo5-server"}, {g.GinServer, "gin-server"},
+		{g.FiberServer, "fiber-server"}, {g.FiberV3Server, "fiber-v3-server"}, {g.IrisServer, "iris-server"},
+	} {
+		if s.on {
+			return s.name
+		}
+	}
+	return ""
 }
 
 func configName(cfg Config) string {

@@ -252,3 +252,31 @@ func TestResolveErrors(t *testing.T) {
 		t.Errorf("path parameter not declared: %v", err)
 	}
 }
+
+func TestResolveForeignServer(t *testing.T) {
+	cfg, err := parseConfig([]byte("package: api\ngenerate:\n  echo-server: true\n  models: true\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := filepath.Join("testdata", "names.yaml")
+	doc := loadDoc(t, spec)
+	got, warnings, err := Resolve(doc, cfg, markAll(doc, spec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, op := range got.Operations {
+		if op.GoName != "" {
+			t.Errorf("%s: typed wrapper %s for an echo server", op.Route(), op.GoName)
+		}
+	}
+	if !slices.ContainsFunc(warnings, func(w string) bool { return strings.Contains(w, "echo-server") }) {
+		t.Errorf("no warning about the echo server: %q", warnings)
+	}
+	src, err := Render(got, Options{Package: "api"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(src), "idemgenMiddleware") || !strings.Contains(string(src), `Pattern: "/payments"`) {
+		t.Errorf("want the route table and no wrappers:\n%s", src)
+	}
+}
