@@ -229,7 +229,7 @@ func (s *MemoryStore) shardFor(key string) (*shard, uint32) {
 // move when the wall clock is stepped.
 func (s *MemoryStore) now() (t time.Time, wall, mono int64) {
 	t = s.clock()
-	return t, t.UnixNano(), int64(t.Sub(s.base))
+	return t, unixNano(t), int64(t.Sub(s.base))
 }
 
 func (s *MemoryStore) janitor(every time.Duration) {

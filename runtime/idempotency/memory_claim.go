@@ -54,7 +54,7 @@ func (sh *shard) claim(h uint32, key, fp string, st entryState, lease, wall, mon
 			e.fp = fp
 			e.size = entrySize(e)
 			sh.bytes += int64(e.size)
-			e.aux, e.state, e.deadline = int64(sh.ctr), st, mono+lease
+			e.aux, e.state, e.deadline = int64(sh.ctr), st, addSat(mono, lease)
 			sh.live.fix(int(e.idx))
 			return Claim{State: Acquired, TakenOver: true}, sh.ctr, nil
 		}
@@ -63,7 +63,7 @@ func (sh *shard) claim(h uint32, key, fp string, st entryState, lease, wall, mon
 	// the empty slot found above is still the right one.
 	n := sh.ix.n
 	sh.sweep(wall, mono, 2)
-	e = &entry{key: key, fp: fp, hash: h, state: st, deadline: mono + lease}
+	e = &entry{key: key, fp: fp, hash: h, state: st, deadline: addSat(mono, lease)}
 	e.size = entrySize(e)
 	if !sh.makeRoom(int64(e.size), 1, wall, mono) {
 		return Claim{}, 0, ErrStoreFull
@@ -122,7 +122,7 @@ func (s *MemoryStore) Complete(ctx context.Context, key, token string, rec *Reco
 	if r.Fingerprint == "" {
 		r.Fingerprint = e.fp
 	}
-	if r.ExpiresAt.UnixNano() <= wall {
+	if unixNano(r.ExpiresAt) <= wall {
 		sh.remove(e)
 		return nil // already expired: nothing to keep, the key is free
 	}
@@ -177,7 +177,7 @@ func (s *MemoryStore) Renew(ctx context.Context, key, token string, lease time.D
 	if err != nil {
 		return err
 	}
-	e.deadline = mono + int64(lease)
+	e.deadline = addSat(mono, int64(lease))
 	sh.live.fix(int(e.idx))
 	return nil
 }

@@ -60,7 +60,7 @@ func (e *entry) record() *Record {
 func (e *entry) setRecord(r *Record) {
 	e.fp, e.header, e.body, e.omitted = r.Fingerprint, r.Header, r.Body, r.BodyOmitted
 	e.status = int32(min(max(r.Status, math.MinInt32), math.MaxInt32))
-	e.aux, e.deadline = r.CreatedAt.UnixNano(), r.ExpiresAt.UnixNano()
+	e.aux, e.deadline = unixNano(r.CreatedAt), unixNano(r.ExpiresAt)
 	e.rec, e.state = nil, stateDone
 	e.size = entrySize(e)
 }
@@ -182,4 +182,30 @@ func entrySize(e *entry) uint32 {
 		}
 	}
 	return uint32(min(n, math.MaxUint32))
+}
+
+// Entries keep times as int64 nanoseconds, which span the years 1678 to
+// 2262; times outside that range (a "never expires" in year 9999, say) are
+// clamped rather than wrapped around into the past.
+var (
+	minUnixNano = time.Unix(0, math.MinInt64)
+	maxUnixNano = time.Unix(0, math.MaxInt64)
+)
+
+func unixNano(t time.Time) int64 {
+	switch {
+	case t.Before(minUnixNano):
+		return math.MinInt64
+	case t.After(maxUnixNano):
+		return math.MaxInt64
+	}
+	return t.UnixNano()
+}
+
+// addSat adds a lease to a clock reading without overflowing.
+func addSat(a, b int64) int64 {
+	if b > 0 && a > math.MaxInt64-b {
+		return math.MaxInt64
+	}
+	return a + b
 }
