@@ -119,7 +119,7 @@ func (s *Store) Complete(ctx context.Context, key, token string, rec *idempotenc
 	header := encodeHeader(rec.Header)
 	created, expires := optTime(rec.CreatedAt), optTime(rec.ExpiresAt)
 	k := []byte(key)
-	err := retry(ctx, func(ambiguous bool) error {
+	err := retryN(ctx, completeAttempts, func(ambiguous bool) error {
 		tag, err := s.pool.Exec(ctx, s.q.complete, k, token, int32(rec.Status), header, rec.Body,
 			rec.BodyOmitted, []byte(rec.Fingerprint), created, expires, s.ttl.Microseconds())
 		if err != nil {

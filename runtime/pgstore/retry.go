@@ -18,6 +18,11 @@ import (
 // resolved.
 const maxAttempts = 6
 
+// completeAttempts is larger: when Complete fails the handler has already
+// run, and a lost record lets a retry run it again once the lease lapses,
+// so Complete keeps trying for about two seconds of outage.
+const completeAttempts = 10
+
 // retryable reports whether err means the connection failed rather than
 // the statement: the pool hands out another connection on the next try.
 func retryable(err error) bool {
@@ -48,7 +53,7 @@ func retryable(err error) bool {
 
 // backoff waits before attempt n (n >= 1), or returns ctx's error.
 func backoff(ctx context.Context, n int) error {
-	d := time.Duration(5<<min(n, 6)) * time.Millisecond // 10ms, 20ms, 40ms, ...
+	d := time.Duration(5<<min(n, 6)) * time.Millisecond // 10ms, 20ms, 40ms, ... 320ms
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
@@ -63,9 +68,13 @@ func backoff(ctx context.Context, n int) error {
 // connection, or maxAttempts is spent. fn learns through its argument
 // whether an earlier attempt failed in a way that may have hidden a commit.
 func retry(ctx context.Context, fn func(ambiguous bool) error) error {
+	return retryN(ctx, maxAttempts, fn)
+}
+
+func retryN(ctx context.Context, attempts int, fn func(ambiguous bool) error) error {
 	ambiguous := false
 	var err error
-	for attempt := 0; attempt < maxAttempts; attempt++ {
+	for attempt := 0; attempt < attempts; attempt++ {
 		if attempt > 0 {
 			if werr := backoff(ctx, attempt); werr != nil {
 				return errors.Join(err, werr)
