@@ -76,7 +76,7 @@ func render(ctx context.Context, opts Options) ([]output, error) {
 		if err != nil {
 			return nil, fmt.Errorf("overlay: %w", err)
 		}
-		lopts.Overlay = data
+		lopts.Overlay, lopts.OverlayName = data, opts.OverlayIn
 	}
 	r, err := load.Load(ctx, opts.Spec, lopts)
 	if err != nil {

@@ -20,6 +20,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -44,6 +45,8 @@ type Options struct {
 	// bytes before anything else reads them. Positions in diagnostics then
 	// refer to the document with the overlay applied.
 	Overlay []byte
+	// OverlayName is the overlay's file name, for diagnostics in it.
+	OverlayName string
 }
 
 // Result is a loaded document.
@@ -90,9 +93,18 @@ func LoadBytes(ctx context.Context, path string, root []byte, opts Options) (*Re
 		s.format = "yaml"
 	}
 	if len(opts.Overlay) > 0 {
-		root, err = overlay.Apply(root, opts.Overlay, s.format)
+		name := opts.OverlayName
+		if name == "" {
+			name = "overlay"
+		}
+		root, err = overlay.ApplyFile(root, opts.Overlay, name, s.format)
+		var oe *overlay.Error
+		if errors.As(err, &oe) {
+			// Positioned in the overlay already.
+			return nil, Errors{{Origin: model.Origin{File: oe.File, Line: oe.Line, Column: oe.Column}, Msg: oe.Msg}}
+		}
 		if err != nil {
-			return nil, fmt.Errorf("%s: applying the overlay: %w", path, err)
+			return nil, fmt.Errorf("%s: applying the overlay %s: %w", path, name, err)
 		}
 	}
 	s.root = root
