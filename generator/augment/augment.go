@@ -60,6 +60,8 @@ type document struct {
 	file string
 	root *yaml.Node // the top-level mapping
 	json bool
+	// next maps each collection to the line of the node that follows it.
+	next map[*yaml.Node]int
 }
 
 func parse(src []byte, m model.Model) (*document, error) {

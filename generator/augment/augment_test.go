@@ -42,12 +42,13 @@ components:
 func TestYAMLCommentsAndFlowMaps(t *testing.T) {
 	out := mustAugment(t, yamlWithComments, mdl("yaml", op("POST", "/payments")))
 	for _, want := range []string{
-		"        - $ref: '#/components/parameters/IdempotencyKey'\n        - name: X-Trace",
-		"        '400':\n          $ref: '#/components/responses/IdempotencyKeyInvalid'",
-		"          headers:\n            Idempotency-Replayed:\n              $ref: '#/components/headers/IdempotencyReplayed'\n          description: created  # trailing comment",
-		`default: {"headers": {"Idempotency-Replayed": {"$ref": "#/components/headers/IdempotencyReplayed"}}, description: error}`,
-		"components:\n  parameters:\n    IdempotencyKey:\n      name: Idempotency-Key\n      in: header\n      required: false\n",
-		"  schemas:\n    Problem:\n",
+		"          schema: {type: string}\n        - $ref: '#/components/parameters/IdempotencyKey'\n      responses:\n",
+		"              schema: {type: object}\n          headers:\n            Idempotency-Replayed:\n              $ref: '#/components/headers/IdempotencyReplayed'\n",
+		"        default: {description: error, headers: {Idempotency-Replayed: {$ref: '#/components/headers/IdempotencyReplayed'}}}\n" +
+			"        '400':\n          $ref: '#/components/responses/IdempotencyKeyInvalid'\n",
+		"  '503':\n          $ref: '#/components/responses/IdempotencyStoreUnavailable'\n    get:\n",
+		"components:\n  # shared schemas\n  schemas:\n    Payment:\n      type: object\n    Problem:\n",
+		"  parameters:\n    IdempotencyKey:\n      name: Idempotency-Key\n      in: header\n      required: false\n",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
@@ -147,7 +148,8 @@ components:
 func TestNoComponents(t *testing.T) {
 	src := "openapi: 3.0.0\ninfo:\n  title: t\n  version: '1'\npaths:\n  /a:\n    put:\n      responses:\n        '204':\n          description: done"
 	out := mustAugment(t, src, mdl("yaml", op("PUT", "/a")))
-	if !strings.Contains(out, "description: done\ncomponents:\n  parameters:\n") {
+	if !strings.Contains(out, "          description: done\n          headers:\n") ||
+		!strings.Contains(out, "      parameters:\n        - $ref: '#/components/parameters/IdempotencyKey'\ncomponents:\n  parameters:\n") {
 		t.Errorf("components not appended at the end:\n%s", out)
 	}
 }
@@ -177,7 +179,7 @@ components:
 		t.Fatal(err)
 	}
 	out := mustAugment(t, src, mdl("yaml", op("POST", "/a")))
-	if !strings.Contains(out, "    Mine:\n      headers:\n        Idempotency-Replayed:") {
+	if !strings.Contains(out, "    Mine:\n      description: only used by /a\n      headers:\n        Idempotency-Replayed:") {
 		t.Errorf("exclusive response component lacks the header:\n%s", out)
 	}
 	if strings.Contains(out, "    NotFound:\n      headers") {

@@ -9,10 +9,11 @@ import (
 
 // style says how new text is written where it is spliced in.
 type style struct {
-	json    bool   // JSON syntax (the document is JSON, or the spot is a YAML flow collection)
-	compact bool   // JSON on one line
-	unit    string // one level of indentation
-	nl      string // the document's line ending
+	json     bool   // JSON syntax (the document is JSON, or the spot is a YAML flow collection)
+	yamlFlow bool   // in YAML flow style: scalars plain or single-quoted, as in block style
+	compact  bool   // JSON on one line
+	unit     string // one level of indentation
+	nl       string // the document's line ending
 }
 
 // jsonValue writes v as JSON; nested levels start at indent+unit.
@@ -38,7 +39,7 @@ func (s style) jsonValue(b *bytes.Buffer, v any, indent string) {
 			if !s.compact {
 				b.WriteString(inner)
 			}
-			b.WriteString(jsonString(k))
+			b.WriteString(s.str(k))
 			b.WriteString(colon)
 			s.jsonValue(b, v.vals[i], inner)
 		}
@@ -69,7 +70,7 @@ func (s style) jsonValue(b *bytes.Buffer, v any, indent string) {
 		}
 		b.WriteByte(']')
 	case string:
-		b.WriteString(jsonString(v))
+		b.WriteString(s.str(v))
 	case int:
 		b.WriteString(strconv.Itoa(v))
 	case int64:
@@ -77,6 +78,13 @@ func (s style) jsonValue(b *bytes.Buffer, v any, indent string) {
 	case bool:
 		b.WriteString(strconv.FormatBool(v))
 	}
+}
+
+func (s style) str(v string) string {
+	if s.yamlFlow {
+		return yamlScalar(v)
+	}
+	return jsonString(v)
 }
 
 func jsonString(s string) string {

@@ -12,8 +12,9 @@ import (
 
 // insertion is new text placed at a byte offset of the input.
 type insertion struct {
-	off  int
-	text string
+	off   int
+	text  string
+	depth int // nesting of the site: at one offset, deeper text goes first
 }
 
 // text indexes the input by lines, to turn yaml.Node positions (1-based
@@ -73,6 +74,8 @@ func (t *text) firstOnLine(line, col int) bool {
 // splice renders every site and inserts the text into a copy of src.
 func splice(src []byte, d *document, sites []*site) ([]byte, error) {
 	t := newText(src)
+	d.next = map[*yaml.Node]int{}
+	t.nextLines(d.root, 0, d.next)
 	unit := indentUnit(t, d)
 	var ins []insertion
 	for _, s := range sites {
@@ -80,9 +83,24 @@ func splice(src []byte, d *document, sites []*site) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
+		in.depth = len(s.path)
 		ins = append(ins, in)
 	}
-	sort.SliceStable(ins, func(i, j int) bool { return ins[i].off < ins[j].off })
+	// Several collections can end at one offset (a list that ends where
+	// its parent mapping ends): the innermost one's new entries go first.
+	sort.SliceStable(ins, func(i, j int) bool {
+		if ins[i].off != ins[j].off {
+			return ins[i].off < ins[j].off
+		}
+		return ins[i].depth > ins[j].depth
+	})
+	// A file without a final line break gets one before new lines at its end.
+	for i := range ins {
+		if ins[i].off == len(src) && len(src) > 0 && src[len(src)-1] != '\n' {
+			ins[i].text = t.nl + ins[i].text
+			break
+		}
+	}
 	var out bytes.Buffer
 	out.Grow(len(src) + 4096)
 	last := 0
@@ -128,18 +146,12 @@ func renderSite(t *text, d *document, s *site, unit string) (insertion, error) {
 	var b bytes.Buffer
 	switch n.Kind {
 	case yaml.MappingNode:
-		indent := strings.Repeat(" ", n.Content[0].Column-1)
+		col := n.Content[0].Column - 1
+		indent := strings.Repeat(" ", col)
 		for i, k := range s.entries.keys {
 			st.yamlEntry(&b, k, s.entries.vals[i], indent)
 		}
-		if s.key == nil { // the root: new top-level keys go at the end
-			off := len(t.src)
-			if off > 0 && t.src[off-1] != '\n' {
-				return insertion{off, t.nl + b.String()}, nil
-			}
-			return insertion{off, b.String()}, nil
-		}
-		return insertion{t.lineAfter(s.key.Line), b.String()}, nil
+		return t.atBlockEnd(n, d.next[n], col, b.String()), nil
 	case yaml.SequenceNode:
 		first := n.Content[0]
 		line := t.src[t.starts[first.Line-1]:t.offset(first.Line, first.Column)]
@@ -147,11 +159,12 @@ func renderSite(t *text, d *document, s *site, unit string) (insertion, error) {
 		if dash < 0 || s.key == nil {
 			return insertion{}, fmt.Errorf("%s:%d:%d: augment: cannot add to this list", d.file, n.Line, n.Column)
 		}
-		indent := strings.Repeat(" ", utf8.RuneCount(line[:dash]))
+		col := utf8.RuneCount(line[:dash])
+		indent := strings.Repeat(" ", col)
 		for _, it := range s.items {
 			st.yamlItem(&b, it, indent)
 		}
-		return insertion{t.lineAfter(s.key.Line), b.String()}, nil
+		return t.atBlockEnd(n, d.next[n], col, b.String()), nil
 	}
 	// An empty value (`headers:` with nothing after it) becomes a block
 	// collection on the following lines; an explicit null cannot.
@@ -168,7 +181,7 @@ func renderSite(t *text, d *document, s *site, unit string) (insertion, error) {
 			st.yamlEntry(&b, k, s.entries.vals[i], indent)
 		}
 	}
-	return insertion{t.lineAfter(s.key.Line), b.String()}, nil
+	return insertion{off: t.lineAfter(s.key.Line), text: b.String()}, nil
 }
 
 // renderFlow inserts right after the opening bracket of a JSON or flow
@@ -211,29 +224,36 @@ func renderFlow(t *text, d *document, s *site, unit string) (insertion, error) {
 			multi, ws = true, closeWS+unit
 		}
 	}
-	st := style{json: true, compact: !multi, unit: unit, nl: t.nl}
-	if d.json && nonEmpty {
-		// JSON gains its entries at the end of the collection: the last
-		// value's line gains a comma, and the new lines follow it.
-		end, ok := closeOf(t.src, off-1)
+	st := style{json: true, yamlFlow: !d.json, compact: !multi, unit: unit, nl: t.nl}
+	key := jsonString
+	if !d.json {
+		key = yamlScalar
+	}
+	var b bytes.Buffer
+	if nonEmpty {
+		// A collection with content gains its entries at its end: after
+		// the last value, before the closing bracket. In pretty JSON the
+		// last value's line gains a comma and the new lines follow it.
+		end, ok := closeOf(t.src, off-1, !d.json)
 		if !ok {
 			return insertion{}, fmt.Errorf("%s:%d:%d: augment: unbalanced brackets", d.file, n.Line, n.Column)
 		}
 		last := len(bytes.TrimRight(t.src[:end], " \t\r\n"))
-		var b bytes.Buffer
 		for j, v := range parts {
 			b.WriteByte(',')
 			if multi {
 				b.WriteString(t.nl + ws)
+			} else {
+				b.WriteByte(' ')
 			}
 			if keys != nil {
-				b.WriteString(jsonString(keys[j]) + ": ")
+				b.WriteString(key(keys[j]) + ": ")
 			}
 			st.jsonValue(&b, v, ws)
 		}
-		return insertion{last, b.String()}, nil
+		return insertion{off: last, text: b.String()}, nil
 	}
-	var b bytes.Buffer
+	// An empty collection: its brackets are all there is to keep.
 	for j, v := range parts {
 		if multi {
 			b.WriteString(t.nl + ws)
@@ -241,37 +261,44 @@ func renderFlow(t *text, d *document, s *site, unit string) (insertion, error) {
 			b.WriteString(", ")
 		}
 		if keys != nil {
-			b.WriteString(jsonString(keys[j]) + ": ")
+			b.WriteString(key(keys[j]) + ": ")
 		}
 		st.jsonValue(&b, v, ws)
-		if multi && (j < len(parts)-1 || nonEmpty) {
+		if multi && j < len(parts)-1 {
 			b.WriteByte(',')
 		}
 	}
-	switch {
-	case multi && !nonEmpty:
+	if multi {
 		b.WriteString(t.nl + closeWS)
-	case !multi && nonEmpty:
-		b.WriteString(", ")
 	}
-	return insertion{off, b.String()}, nil
+	return insertion{off: off, text: b.String()}, nil
 }
 
-// closeOf returns the offset of the bracket closing the JSON collection
-// opened at src[open], skipping strings.
-func closeOf(src []byte, open int) (int, bool) {
+// closeOf returns the offset of the bracket closing the collection
+// opened at src[open], skipping quoted strings (and, in YAML, comments and
+// single-quoted strings; a quote inside a plain scalar opens nothing).
+func closeOf(src []byte, open int, yamlFlow bool) (int, bool) {
 	depth := 0
 	for i := open; i < len(src); i++ {
-		switch src[i] {
-		case '"':
+		c := src[i]
+		opens := !yamlFlow || i == 0 || bytes.IndexByte([]byte(" \t\r\n{[,:"), src[i-1]) >= 0
+		switch {
+		case c == '"' && opens:
 			for i++; i < len(src) && src[i] != '"'; i++ {
 				if src[i] == '\\' {
 					i++
 				}
 			}
-		case '{', '[':
+		case c == '\'' && yamlFlow && opens:
+			for i++; i < len(src) && src[i] != '\''; i++ {
+			}
+		case c == '#' && yamlFlow && i > 0 && (src[i-1] == ' ' || src[i-1] == '\t'):
+			for i < len(src) && src[i] != '\n' {
+				i++
+			}
+		case c == '{' || c == '[':
 			depth++
-		case '}', ']':
+		case c == '}' || c == ']':
 			depth--
 			if depth == 0 {
 				return i, true
@@ -279,4 +306,70 @@ func closeOf(src []byte, open int) (int, bool) {
 		}
 	}
 	return 0, false
+}
+
+// nextLines records, for every collection, the line where the next node
+// after it in document order starts (0: none, the collection runs to the
+// end of the file).
+func (t *text) nextLines(n *yaml.Node, after int, out map[*yaml.Node]int) {
+	switch n.Kind {
+	case yaml.MappingNode:
+		out[n] = after
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			next := after
+			if i+2 < len(n.Content) {
+				next = n.Content[i+2].Line
+			}
+			t.nextLines(n.Content[i+1], next, out)
+		}
+	case yaml.SequenceNode:
+		out[n] = after
+		for i, c := range n.Content {
+			next := after
+			if i+1 < len(n.Content) {
+				next = t.dashLine(n.Content[i+1])
+			}
+			t.nextLines(c, next, out)
+		}
+	}
+}
+
+// dashLine is the line of a block sequence item's dash: the item's own
+// line, or the line before when the dash stands alone.
+func (t *text) dashLine(item *yaml.Node) int {
+	if item.Line > 1 && !bytes.Contains(t.src[t.starts[item.Line-1]:t.offset(item.Line, item.Column)], []byte("-")) {
+		return item.Line - 1
+	}
+	return item.Line
+}
+
+// atBlockEnd places text after the last entry of block collection n,
+// whose entries are indented col characters: before the blank lines and
+// the comments no deeper than col that lead to the next node (they belong
+// to it), but never inside n's own content.
+func (t *text) atBlockEnd(n *yaml.Node, next, col int, text string) insertion {
+	lines := len(t.starts)
+	if t.src[len(t.src)-1] == '\n' {
+		lines--
+	}
+	cand := lines
+	if next > 0 {
+		cand = next - 1
+	}
+	last := n
+	for len(last.Content) > 0 {
+		last = last.Content[len(last.Content)-1]
+	}
+	// A block scalar kept with "|+" ends in blank lines that are content.
+	keepBlanks := last.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 && strings.HasSuffix(last.Value, "\n\n")
+	for cand > last.Line {
+		ln := strings.TrimRight(string(t.src[t.starts[cand-1]:t.lineAfter(cand)]), "\r\n")
+		body := strings.TrimLeft(ln, " \t")
+		if body == "" && !keepBlanks || strings.HasPrefix(body, "#") && len(ln)-len(body) <= col {
+			cand--
+			continue
+		}
+		break
+	}
+	return insertion{off: t.lineAfter(cand), text: text}
 }
