@@ -15,6 +15,9 @@ import (
 	"github.com/oapi-codegen/oapi-codegen/v2/pkg/codegen"
 )
 
+// raceEnabled is set by race_test.go in -race builds.
+var raceEnabled bool
+
 // corpusSpecs lists ../shared/corpus/specs (relative to the repository
 // root): each file, and each multi-file folder through the entry its ROOT
 // file names. It skips the test when the corpus is absent.
@@ -52,6 +55,9 @@ func corpusSpecs(t *testing.T) map[string]string {
 func TestCorpusCompiles(t *testing.T) {
 	if testing.Short() {
 		t.Skip("generates and type-checks every corpus server; skipped with -short")
+	}
+	if raceEnabled {
+		t.Skip("no concurrency to check, and minutes slower under -race; run without it")
 	}
 	specs := corpusSpecs(t)
 	m := newTempModule(t, "example.com/corpus")

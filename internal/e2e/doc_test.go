@@ -12,5 +12,6 @@
 //     oapi-codegen can generate a std-http server for, with every POST and
 //     PATCH marked.
 //
-// These tests build real code, so they are skipped with -short.
+// These tests build real code, so they are skipped with -short; the corpus
+// check is also skipped under -race, where it checks nothing more.
 package e2e
