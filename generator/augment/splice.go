@@ -154,8 +154,13 @@ func renderSite(t *text, d *document, s *site, unit string) (insertion, error) {
 		return t.atBlockEnd(n, d.next[n], col, b.String()), nil
 	case yaml.SequenceNode:
 		first := n.Content[0]
-		line := t.src[t.starts[first.Line-1]:t.offset(first.Line, first.Column)]
-		dash := bytes.LastIndexByte(bytes.TrimRight(line, " "), '-')
+		var line []byte
+		if dl := t.dashLine(first); dl == first.Line {
+			line = t.src[t.starts[first.Line-1]:t.offset(first.Line, first.Column)]
+		} else {
+			line = t.src[t.starts[dl-1]:t.lineAfter(dl)]
+		}
+		dash := bytes.LastIndexByte(bytes.TrimRight(line, " \r\n"), '-')
 		if dash < 0 || s.key == nil {
 			return insertion{}, fmt.Errorf("%s:%d:%d: augment: cannot add to this list", d.file, n.Line, n.Column)
 		}
