@@ -57,8 +57,14 @@ type MemoryOptions struct {
 // in-flight claim, and answers ErrStoreFull when nothing else is left.
 // An evicted key is forgotten: a retry with it runs the handler again.
 //
-// Records handed to Complete are kept as they are, and records returned by
-// Claim are shared with the store: neither side may modify them afterwards.
+// A claim's lease runs on the monotonic clock, so stepping the wall clock
+// neither ends nor extends it. A claim whose lease ended is kept for the
+// store's TTL, so that the next Claim reports TakenOver, unless room is
+// needed first. Lock holds a key for the store's TTL at most.
+//
+// The store keeps the Header and Body of a record handed to Complete
+// without copying them, and a Record returned by Claim is shared between
+// callers: neither may be modified afterwards.
 type MemoryStore struct {
 	ttl       time.Duration
 	shards    []shard

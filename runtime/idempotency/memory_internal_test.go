@@ -1,9 +1,12 @@
 package idempotency
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
+	"sync"
 	"testing"
+	"time"
 	"unsafe"
 )
 
@@ -94,5 +97,97 @@ func TestEntryHeap(t *testing.T) {
 		if len(h) != len(in) {
 			t.Fatalf("step %d: heap holds %d, want %d", step, len(h), len(in))
 		}
+	}
+}
+
+// checkShards verifies what every operation must preserve: the index and
+// the heaps hold the same entries, each heap slot knows its position and
+// deadline, and the byte count is the sum of the entries' charges.
+func checkShards(t *testing.T, s *MemoryStore) {
+	t.Helper()
+	for i := range s.shards {
+		sh := &s.shards[i]
+		sh.mu.Lock()
+		var bytes int64
+		for name, hp := range map[string]entryHeap{"done": sh.done, "live": sh.live} {
+			for j, it := range hp {
+				e := it.e
+				if int(e.idx) != j || it.d != e.deadline || (e.state == stateDone) != (name == "done") {
+					t.Errorf("shard %d: %s heap slot %d holds idx %d, state %d, deadline %d/%d", i, name, j, e.idx, e.state, it.d, e.deadline)
+				}
+				if sh.ix.get(e.hash, e.key) != e {
+					t.Errorf("shard %d: entry %q is in the %s heap but not in the index", i, e.key, name)
+				}
+				bytes += int64(e.size)
+			}
+		}
+		if n := len(sh.done) + len(sh.live); n != sh.ix.n {
+			t.Errorf("shard %d: index holds %d entries, heaps %d", i, sh.ix.n, n)
+		}
+		if bytes != sh.bytes {
+			t.Errorf("shard %d: charged %d bytes, entries add up to %d", i, sh.bytes, bytes)
+		}
+		if sh.maxEntries > 0 && sh.ix.n > sh.maxEntries {
+			t.Errorf("shard %d: %d entries over the cap of %d", i, sh.ix.n, sh.maxEntries)
+		}
+		sh.mu.Unlock()
+	}
+}
+
+// TestMemoryStoreChurn runs every operation from several goroutines on a
+// small, bounded keyspace with short leases and expiries and a janitor,
+// then checks the shards' invariants. Run it with -race.
+func TestMemoryStoreChurn(t *testing.T) {
+	s := NewMemoryStoreWith(MemoryOptions{MaxEntries: 256, Shards: 4, SweepInterval: time.Millisecond})
+	defer s.Close()
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	for w := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(uint64(w), 99))
+			tokens := map[string]string{}
+			for range 4000 {
+				key := fmt.Sprint("k", rng.IntN(400))
+				switch op := rng.IntN(10); {
+				case op < 4:
+					c, err := s.Claim(ctx, key, "fp", time.Duration(1+rng.IntN(3))*time.Millisecond)
+					if err == nil && c.State == Acquired {
+						tokens[key] = c.Token
+					}
+				case op < 6:
+					if tok, ok := tokens[key]; ok {
+						exp := time.Now().Add(time.Duration(rng.IntN(5)) * time.Millisecond)
+						_ = s.Complete(ctx, key, tok, &Record{Status: 200, Body: make([]byte, rng.IntN(100)), ExpiresAt: exp})
+						delete(tokens, key)
+					}
+				case op == 6:
+					if tok, ok := tokens[key]; ok {
+						_ = s.Renew(ctx, key, tok, time.Millisecond)
+					}
+				case op == 7:
+					if tok, ok := tokens[key]; ok {
+						_ = s.Abandon(ctx, key, tok)
+						delete(tokens, key)
+					}
+				case op == 8:
+					if s.Lock(key) {
+						s.Unlock(key)
+					}
+				default:
+					s.Set(key, &CachedResponse{StatusCode: 201, ExpiresAt: time.Now().Add(2 * time.Millisecond)})
+					s.Get(key)
+					if rng.IntN(4) == 0 {
+						s.Delete(key)
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	checkShards(t, s)
+	if st := s.Stats(); st.Expired == 0 || st.Entries > 256 {
+		t.Errorf("after churn: %+v; want some expiries and at most 256 entries", st)
 	}
 }
