@@ -16,12 +16,10 @@ import (
 var IdempotentRoutes = []idempotency.Route{
 	// createPayment: key optional, TTL 24h.
 	{Method: "POST", Pattern: "/payments", Options: []idempotency.Option{
-		idempotency.WithRoute("POST /payments"),
 		idempotency.WithTTL(24 * time.Hour),
 	}},
 	// refundPayment: key required, TTL 48h.
 	{Method: "POST", Pattern: "/payments/{id}/refunds", Options: []idempotency.Option{
-		idempotency.WithRoute("POST /payments/{id}/refunds"),
 		idempotency.WithKeyRequired(true),
 		idempotency.WithTTL(48 * time.Hour),
 	}},
@@ -65,10 +63,13 @@ func NewIdempotentServer(impl ServerInterface, store idempotency.Store, opts ...
 	}
 }
 
-// idemgenMiddleware builds the middleware of IdempotentRoutes[route], whose
-// options come first so that opts can override them.
+// idemgenMiddleware builds the middleware of IdempotentRoutes[route] as
+// idempotency.NewRouter does: the route's method and key scope, then its
+// options, then opts.
 func idemgenMiddleware(store idempotency.Store, route int, opts []idempotency.Option) *idempotency.Middleware {
-	all := append(append([]idempotency.Option(nil), IdempotentRoutes[route].Options...), opts...)
+	rt := IdempotentRoutes[route]
+	all := []idempotency.Option{idempotency.WithMethods(rt.Method), idempotency.WithRoute(rt.Method + " " + rt.Pattern)}
+	all = append(append(all, rt.Options...), opts...)
 	return idempotency.NewMiddleware(store, all...)
 }
 

@@ -9,16 +9,13 @@ import (
 	"github.com/idemgen/idemgen/generator/model"
 )
 
-// routeOptions are the idempotency.Option expressions for one operation.
-// The route scope and the TTL are always given: the TTL is part of the
-// published contract, so a store's own default must not override it. The
-// rest appear only when they differ from the runtime's defaults.
+// routeOptions are the idempotency.Option expressions of one operation's
+// policy. The method and route scope come from the route itself (NewRouter
+// and the generated idemgenMiddleware add them). The TTL is always given:
+// it is part of the published contract, so a store's own default must not
+// override it. The rest appear only when they differ from the defaults.
 func routeOptions(op model.Operation) []string {
-	opts := []string{fmt.Sprintf("idempotency.WithRoute(%s)", strconv.Quote(op.Route()))}
-	if op.Method != "POST" && op.Method != "PATCH" {
-		// The middleware acts on POST and PATCH unless told otherwise.
-		opts = append(opts, fmt.Sprintf("idempotency.WithMethods(%s)", strconv.Quote(op.Method)))
-	}
+	var opts []string
 	p := op.Policy
 	if p.Required {
 		opts = append(opts, "idempotency.WithKeyRequired(true)")
