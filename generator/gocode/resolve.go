@@ -27,6 +27,10 @@ func Resolve(doc *openapi3.T, cfg Config, m model.Model) (model.Model, []string,
 	if err := checkNames(cfg.OutputOptions); err != nil {
 		return model.Model{}, nil, fmt.Errorf("%s: %w", configName(cfg), err)
 	}
+	if len(m.Operations) == 0 {
+		// Nothing to name; the file is the bare route table and server.
+		return m, nil, nil
+	}
 	var warnings []string
 	if p := cfg.OutputOptions.Overlay.Path; p != "" {
 		warnings = append(warnings, fmt.Sprintf(
