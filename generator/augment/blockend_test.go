@@ -83,3 +83,17 @@ paths:
 		}
 	}
 }
+
+func TestEmptyFlowBecomesBlock(t *testing.T) {
+	src := "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    post:\n      parameters: []\n      responses:\n        '200': {description: ok, headers: {}}\ncomponents:\n  schemas: {}   # nothing yet\n"
+	out := mustAugment(t, src, mdl("yaml", op("POST", "/a")))
+	for _, want := range []string{
+		"      parameters:\n        - $ref: '#/components/parameters/IdempotencyKey'\n      responses:\n",
+		"'200': {description: ok, headers: {Idempotency-Replayed: {$ref: '#/components/headers/IdempotencyReplayed'}}}\n",
+		"components:\n  schemas:   # nothing yet\n    Problem:\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}

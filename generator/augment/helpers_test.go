@@ -87,7 +87,7 @@ func onlyAdds(in, out string) (commas, grown int, err error) {
 				j++
 				break
 			}
-			if grewInLine(l, o) {
+			if grewInLine(l, o) || becameBlock(l, o) {
 				found, grown = true, grown+1
 				j++
 				break
@@ -138,6 +138,17 @@ func grewInLine(l, o string) bool {
 		}
 	}
 	return i == len(l)
+}
+
+// becameBlock: an empty flow collection, the value of a block key, lost
+// its brackets to become a block collection on the following lines.
+func becameBlock(l, o string) bool {
+	for _, pair := range []string{" {}", " []"} {
+		if i := strings.Index(l, ":"+pair); i >= 0 && o == l[:i+1]+l[i+1+len(pair):] {
+			return true
+		}
+	}
+	return false
 }
 
 func indent(s string) string { return s[:len(s)-len(strings.TrimLeft(s, " \t"))] }

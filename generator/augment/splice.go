@@ -13,6 +13,7 @@ import (
 // insertion is new text placed at a byte offset of the input.
 type insertion struct {
 	off   int
+	cut   int // input bytes the text replaces (only an empty flow collection's brackets)
 	text  string
 	depth int // nesting of the site: at one offset, deeper text goes first
 }
@@ -85,6 +86,9 @@ func splice(src []byte, d *document, sites []*site) ([]byte, error) {
 		}
 		in.depth = len(s.path)
 		ins = append(ins, in)
+		if cut, ok := t.emptyFlowValue(d, s); ok {
+			ins = append(ins, cut)
+		}
 	}
 	// Several collections can end at one offset (a list that ends where
 	// its parent mapping ends): the innermost one's new entries go first.
@@ -107,7 +111,7 @@ func splice(src []byte, d *document, sites []*site) ([]byte, error) {
 	for _, in := range ins {
 		out.Write(src[last:in.off])
 		out.WriteString(in.text)
-		last = in.off
+		last = in.off + in.cut
 	}
 	out.Write(src[last:])
 	return out.Bytes(), nil
@@ -139,20 +143,22 @@ func indentUnit(t *text, d *document) string {
 
 func renderSite(t *text, d *document, s *site, unit string) (insertion, error) {
 	n := s.node
-	if d.json || (n.Kind != yaml.ScalarNode && isFlow(n)) {
+	_, emptyFlow := t.emptyFlowValue(d, s)
+	if !emptyFlow && (d.json || (n.Kind != yaml.ScalarNode && isFlow(n))) {
 		return renderFlow(t, d, s, unit)
 	}
 	st := style{unit: unit, nl: t.nl}
 	var b bytes.Buffer
-	switch n.Kind {
-	case yaml.MappingNode:
+	switch {
+	case emptyFlow:
+	case n.Kind == yaml.MappingNode:
 		col := n.Content[0].Column - 1
 		indent := strings.Repeat(" ", col)
 		for i, k := range s.entries.keys {
 			st.yamlEntry(&b, k, s.entries.vals[i], indent)
 		}
 		return t.atBlockEnd(n, d.next[n], col, b.String()), nil
-	case yaml.SequenceNode:
+	case n.Kind == yaml.SequenceNode:
 		first := n.Content[0]
 		var line []byte
 		if dl := t.dashLine(first); dl == first.Line {
@@ -171,9 +177,10 @@ func renderSite(t *text, d *document, s *site, unit string) (insertion, error) {
 		}
 		return t.atBlockEnd(n, d.next[n], col, b.String()), nil
 	}
-	// An empty value (`headers:` with nothing after it) becomes a block
-	// collection on the following lines; an explicit null cannot.
-	if n.Value != "" || s.key == nil {
+	// An empty value (`headers:` with nothing after it, or an empty `{}`
+	// that emptyFlowValue removes) becomes a block collection on the
+	// following lines; an explicit null cannot.
+	if !emptyFlow && (n.Value != "" || s.key == nil) {
 		return insertion{}, fmt.Errorf("%s:%d:%d: augment: cannot add to an explicit null", d.file, n.Line, n.Column)
 	}
 	indent := strings.Repeat(" ", s.key.Column-1) + unit
@@ -377,4 +384,35 @@ func (t *text) atBlockEnd(n *yaml.Node, next, col int, text string) insertion {
 		break
 	}
 	return insertion{off: t.lineAfter(cand), text: text}
+}
+
+// emptyFlowValue: an empty `{}` or `[]` that is the value of a block
+// mapping key in YAML is turned into a block collection, which reads far
+// better than new entries crammed into one line: it returns the edit that
+// removes the brackets (and the blank before them). The key's line is the
+// one line that changes.
+func (t *text) emptyFlowValue(d *document, s *site) (insertion, bool) {
+	n, k := s.node, s.key
+	if d.json || k == nil || !isFlow(n) || len(n.Content) > 0 || n.Line != k.Line || n.Anchor != "" || n.Tag != "!!map" && n.Tag != "!!seq" {
+		return insertion{}, false
+	}
+	lineStart := t.starts[k.Line-1]
+	before := string(t.src[lineStart:t.offset(k.Line, k.Column)])
+	if strings.Trim(before, " -") != "" {
+		return insertion{}, false // the key is not a block mapping key
+	}
+	at := t.offset(n.Line, n.Column)
+	pair := "{}"
+	if n.Kind == yaml.SequenceNode {
+		pair = "[]"
+	}
+	if !bytes.HasPrefix(t.src[at:], []byte(pair)) {
+		return insertion{}, false
+	}
+	head := bytes.TrimRight(t.src[lineStart:at], " ")
+	if len(head) == 0 || head[len(head)-1] != ':' {
+		return insertion{}, false // a tag or something else stands between
+	}
+	from := lineStart + len(head)
+	return insertion{off: from, cut: at + 2 - from, depth: 1 << 30}, true
 }
