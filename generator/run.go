@@ -111,32 +111,53 @@ func render(ctx context.Context, opts Options) ([]output, error) {
 	}
 	augmented := opts.ServerSpec == ServerSpecAugmented
 
+	// The augmented spec does not depend on oapi-codegen's names, so it is
+	// rendered on the second core while Resolve runs, unless the server
+	// is generated from it and Resolve must wait for it.
+	var spec []byte
+	var specErr error
+	specDone := make(chan struct{})
+	switch {
+	case !wants[kindSpec] && !(wants[kindGo] && augmented):
+		close(specDone)
+	case augmented:
+		spec, specErr = safe("augment.Spec", func() ([]byte, error) { return augment.Spec(r.Root, r.Model) })
+		close(specDone)
+	default:
+		go func() {
+			defer close(specDone)
+			spec, specErr = safe("augment.Spec", func() ([]byte, error) { return augment.Spec(r.Root, r.Model) })
+		}()
+	}
+
 	// The published contract covers the operations that get a wrapper, so
 	// it is rendered from the resolved model when there is one.
 	published := r.Model
-	var spec []byte
-	var specErr error
-	if wants[kindSpec] || (wants[kindGo] && augmented) {
-		spec, specErr = safe("augment.Spec", func() ([]byte, error) { return augment.Spec(r.Root, r.Model) })
-	}
 	var goSrc []byte
 	var goErr error
 	if wants[kindGo] {
 		var resolved model.Model
 		var warnings []string
-		resolved, warnings, goErr = resolve(ctx, r, opts, cfg, spec, specErr)
+		// Only in augmented mode does Resolve read the spec, and then it
+		// was rendered above, not concurrently.
+		augSpec := func() ([]byte, error) { return spec, specErr }
+		if !augmented {
+			augSpec = nil
+		}
+		resolved, warnings, goErr = resolve(ctx, r, opts, cfg, augSpec)
 		warn(warnings)
 		if goErr == nil {
 			goSrc, goErr = safe("gocode.Render", func() ([]byte, error) {
 				return gocode.Render(resolved, gocode.Options{Package: packageName(opts.Package), Source: filepath.Base(opts.Spec)})
 			})
-			if len(resolved.Operations) != len(r.Model.Operations) {
-				published = resolved
-				if wants[kindSpec] && specErr == nil {
-					spec, specErr = safe("augment.Spec", func() ([]byte, error) { return augment.Spec(r.Root, published) })
-				}
-			}
+			published = resolved
 		}
+	}
+	<-specDone
+	if len(published.Operations) != len(r.Model.Operations) && wants[kindSpec] && specErr == nil {
+		// oapi-codegen's configuration filtered operations out: they get
+		// no wrapper, so the published contract leaves them out too.
+		spec, specErr = safe("augment.Spec", func() ([]byte, error) { return augment.Spec(r.Root, published) })
 	}
 
 	outs := make([]output, 0, len(targets))
@@ -159,9 +180,10 @@ func render(ctx context.Context, opts Options) ([]output, error) {
 
 // resolve names the operations as oapi-codegen's ServerInterface does, from
 // the document oapi-codegen's server is generated from.
-func resolve(ctx context.Context, r *load.Result, opts Options, cfg gocode.Config, spec []byte, specErr error) (model.Model, []string, error) {
+func resolve(ctx context.Context, r *load.Result, opts Options, cfg gocode.Config, augmentedSpec func() ([]byte, error)) (model.Model, []string, error) {
 	src := r
-	if opts.ServerSpec == ServerSpecAugmented {
+	if augmentedSpec != nil {
+		spec, specErr := augmentedSpec()
 		if specErr != nil {
 			return model.Model{}, nil, fmt.Errorf("the augmented spec, which the server is generated from: %w", specErr)
 		}
