@@ -26,7 +26,7 @@ func NewIdempotencyMiddleware(store idempotency.Store, opts ...idempotency.Optio
 // IdempotentServer is a ServerInterface whose operations marked
 // x-idempotent in openapi.yaml replay the response to a retried request with
 // the same Idempotency-Key instead of running again. Every other method is
-// the embedded implementation's own.
+// the embedded implementation's own. Build it with NewIdempotentServer.
 //
 //	h := HandlerFromMux(NewIdempotentServer(impl, store), http.NewServeMux())
 //

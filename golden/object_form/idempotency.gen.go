@@ -16,18 +16,15 @@ import (
 var IdempotentRoutes = []idempotency.Route{
 	// refundPayment: key required, TTL 48h.
 	{Method: "POST", Pattern: "/payments/{id}/refunds", Options: []idempotency.Option{
-		idempotency.WithRoute("POST /payments/{id}/refunds"),
 		idempotency.WithKeyRequired(true),
 		idempotency.WithTTL(48 * time.Hour),
 	}},
 	// createPayout: key optional, TTL 15m.
 	{Method: "POST", Pattern: "/payouts", Options: []idempotency.Option{
-		idempotency.WithRoute("POST /payouts"),
 		idempotency.WithTTL(15 * time.Minute),
 	}},
 	// createTransfer: key required, TTL 2h30m, scoped by Authorization, X-Tenant-ID, 5xx stored, request body at most 65536 bytes, stored body at most 1048576 bytes, retries wait up to 5s.
 	{Method: "POST", Pattern: "/transfers", Options: []idempotency.Option{
-		idempotency.WithRoute("POST /transfers"),
 		idempotency.WithKeyRequired(true),
 		idempotency.WithTTL(150 * time.Minute),
 		idempotency.WithScopeHeaders("Authorization", "X-Tenant-ID"),
@@ -50,7 +47,7 @@ func NewIdempotencyMiddleware(store idempotency.Store, opts ...idempotency.Optio
 // IdempotentServer is a ServerInterface whose operations marked
 // x-idempotent in openapi.yaml replay the response to a retried request with
 // the same Idempotency-Key instead of running again. Every other method is
-// the embedded implementation's own.
+// the embedded implementation's own. Build it with NewIdempotentServer.
 //
 //	h := HandlerFromMux(NewIdempotentServer(impl, store), http.NewServeMux())
 //
@@ -78,10 +75,13 @@ func NewIdempotentServer(impl ServerInterface, store idempotency.Store, opts ...
 	}
 }
 
-// idemgenMiddleware builds the middleware of IdempotentRoutes[route], whose
-// options come first so that opts can override them.
+// idemgenMiddleware builds the middleware of IdempotentRoutes[route] as
+// idempotency.NewRouter does: the route's method and key scope, then its
+// options, then opts.
 func idemgenMiddleware(store idempotency.Store, route int, opts []idempotency.Option) *idempotency.Middleware {
-	all := append(append([]idempotency.Option(nil), IdempotentRoutes[route].Options...), opts...)
+	rt := IdempotentRoutes[route]
+	all := []idempotency.Option{idempotency.WithMethods(rt.Method), idempotency.WithRoute(rt.Method + " " + rt.Pattern)}
+	all = append(append(all, rt.Options...), opts...)
 	return idempotency.NewMiddleware(store, all...)
 }
 

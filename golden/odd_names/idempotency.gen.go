@@ -16,23 +16,18 @@ import (
 var IdempotentRoutes = []idempotency.Route{
 	// PutAnonymousId: key optional, TTL 24h.
 	{Method: "PUT", Pattern: "/anonymous/{id}", Options: []idempotency.Option{
-		idempotency.WithRoute("PUT /anonymous/{id}"),
-		idempotency.WithMethods("PUT"),
 		idempotency.WithTTL(24 * time.Hour),
 	}},
 	// 1stThing: key optional, TTL 24h.
 	{Method: "POST", Pattern: "/first", Options: []idempotency.Option{
-		idempotency.WithRoute("POST /first"),
 		idempotency.WithTTL(24 * time.Hour),
 	}},
 	// refund-payment: key optional, TTL 24h.
 	{Method: "POST", Pattern: "/payments/{payment_id}/refund", Options: []idempotency.Option{
-		idempotency.WithRoute("POST /payments/{payment_id}/refund"),
 		idempotency.WithTTL(24 * time.Hour),
 	}},
 	// things.v2:create: key optional, TTL 24h.
 	{Method: "POST", Pattern: "/v2/things", Options: []idempotency.Option{
-		idempotency.WithRoute("POST /v2/things"),
 		idempotency.WithTTL(24 * time.Hour),
 	}},
 }
@@ -49,7 +44,7 @@ func NewIdempotencyMiddleware(store idempotency.Store, opts ...idempotency.Optio
 // IdempotentServer is a ServerInterface whose operations marked
 // x-idempotent in openapi.yaml replay the response to a retried request with
 // the same Idempotency-Key instead of running again. Every other method is
-// the embedded implementation's own.
+// the embedded implementation's own. Build it with NewIdempotentServer.
 //
 //	h := HandlerFromMux(NewIdempotentServer(impl, store), http.NewServeMux())
 //
@@ -79,10 +74,13 @@ func NewIdempotentServer(impl ServerInterface, store idempotency.Store, opts ...
 	}
 }
 
-// idemgenMiddleware builds the middleware of IdempotentRoutes[route], whose
-// options come first so that opts can override them.
+// idemgenMiddleware builds the middleware of IdempotentRoutes[route] as
+// idempotency.NewRouter does: the route's method and key scope, then its
+// options, then opts.
 func idemgenMiddleware(store idempotency.Store, route int, opts []idempotency.Option) *idempotency.Middleware {
-	all := append(append([]idempotency.Option(nil), IdempotentRoutes[route].Options...), opts...)
+	rt := IdempotentRoutes[route]
+	all := []idempotency.Option{idempotency.WithMethods(rt.Method), idempotency.WithRoute(rt.Method + " " + rt.Pattern)}
+	all = append(append(all, rt.Options...), opts...)
 	return idempotency.NewMiddleware(store, all...)
 }
 

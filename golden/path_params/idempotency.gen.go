@@ -17,28 +17,22 @@ import (
 var IdempotentRoutes = []idempotency.Route{
 	// closeAccount: key optional, TTL 24h.
 	{Method: "POST", Pattern: "/accounts/{name}/close", Options: []idempotency.Option{
-		idempotency.WithRoute("POST /accounts/{name}/close"),
 		idempotency.WithTTL(24 * time.Hour),
 	}},
 	// resetDevice: key optional, TTL 24h.
 	{Method: "POST", Pattern: "/devices/{device_id}/reset", Options: []idempotency.Option{
-		idempotency.WithRoute("POST /devices/{device_id}/reset"),
 		idempotency.WithTTL(24 * time.Hour),
 	}},
 	// cancelOrder: key optional, TTL 24h.
 	{Method: "POST", Pattern: "/orders/{orderNumber}/cancel", Options: []idempotency.Option{
-		idempotency.WithRoute("POST /orders/{orderNumber}/cancel"),
 		idempotency.WithTTL(24 * time.Hour),
 	}},
 	// bookSlot: key optional, TTL 24h.
 	{Method: "POST", Pattern: "/slots/{at}/book", Options: []idempotency.Option{
-		idempotency.WithRoute("POST /slots/{at}/book"),
 		idempotency.WithTTL(24 * time.Hour),
 	}},
 	// putSession: key optional, TTL 1h.
 	{Method: "PUT", Pattern: "/tenants/{tenant}/users/{userId}/sessions/{sessionId}/at/{when}", Options: []idempotency.Option{
-		idempotency.WithRoute("PUT /tenants/{tenant}/users/{userId}/sessions/{sessionId}/at/{when}"),
-		idempotency.WithMethods("PUT"),
 		idempotency.WithTTL(1 * time.Hour),
 	}},
 }
@@ -55,7 +49,7 @@ func NewIdempotencyMiddleware(store idempotency.Store, opts ...idempotency.Optio
 // IdempotentServer is a ServerInterface whose operations marked
 // x-idempotent in openapi.yaml replay the response to a retried request with
 // the same Idempotency-Key instead of running again. Every other method is
-// the embedded implementation's own.
+// the embedded implementation's own. Build it with NewIdempotentServer.
 //
 //	h := HandlerFromMux(NewIdempotentServer(impl, store), http.NewServeMux())
 //
@@ -87,10 +81,13 @@ func NewIdempotentServer(impl ServerInterface, store idempotency.Store, opts ...
 	}
 }
 
-// idemgenMiddleware builds the middleware of IdempotentRoutes[route], whose
-// options come first so that opts can override them.
+// idemgenMiddleware builds the middleware of IdempotentRoutes[route] as
+// idempotency.NewRouter does: the route's method and key scope, then its
+// options, then opts.
 func idemgenMiddleware(store idempotency.Store, route int, opts []idempotency.Option) *idempotency.Middleware {
-	all := append(append([]idempotency.Option(nil), IdempotentRoutes[route].Options...), opts...)
+	rt := IdempotentRoutes[route]
+	all := []idempotency.Option{idempotency.WithMethods(rt.Method), idempotency.WithRoute(rt.Method + " " + rt.Pattern)}
+	all = append(append(all, rt.Options...), opts...)
 	return idempotency.NewMiddleware(store, all...)
 }
 

@@ -16,7 +16,6 @@ import (
 var IdempotentRoutes = []idempotency.Route{
 	// uploadDocument: key optional, TTL 12h, request body at most 10485760 bytes.
 	{Method: "POST", Pattern: "/documents", Options: []idempotency.Option{
-		idempotency.WithRoute("POST /documents"),
 		idempotency.WithTTL(12 * time.Hour),
 		idempotency.WithMaxRequestBody(10485760),
 	}},
@@ -34,7 +33,7 @@ func NewIdempotencyMiddleware(store idempotency.Store, opts ...idempotency.Optio
 // IdempotentServer is a ServerInterface whose operations marked
 // x-idempotent in openapi.yaml replay the response to a retried request with
 // the same Idempotency-Key instead of running again. Every other method is
-// the embedded implementation's own.
+// the embedded implementation's own. Build it with NewIdempotentServer.
 //
 //	h := HandlerFromMux(NewIdempotentServer(impl, store), http.NewServeMux())
 //
@@ -58,10 +57,13 @@ func NewIdempotentServer(impl ServerInterface, store idempotency.Store, opts ...
 	}
 }
 
-// idemgenMiddleware builds the middleware of IdempotentRoutes[route], whose
-// options come first so that opts can override them.
+// idemgenMiddleware builds the middleware of IdempotentRoutes[route] as
+// idempotency.NewRouter does: the route's method and key scope, then its
+// options, then opts.
 func idemgenMiddleware(store idempotency.Store, route int, opts []idempotency.Option) *idempotency.Middleware {
-	all := append(append([]idempotency.Option(nil), IdempotentRoutes[route].Options...), opts...)
+	rt := IdempotentRoutes[route]
+	all := []idempotency.Option{idempotency.WithMethods(rt.Method), idempotency.WithRoute(rt.Method + " " + rt.Pattern)}
+	all = append(append(all, rt.Options...), opts...)
 	return idempotency.NewMiddleware(store, all...)
 }
 
