@@ -248,3 +248,17 @@ func TestBadInputNamesThePlace(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func TestJSONEmptyCollectionsAndTabs(t *testing.T) {
+	src := "{\n\t\"openapi\": \"3.0.0\",\n\t\"info\": {\"title\": \"t\", \"version\": \"1\"},\n\t\"paths\": {\n\t\t\"/a\": {\n\t\t\t\"post\": {\n\t\t\t\t\"parameters\": [],\n\t\t\t\t\"responses\": {\"200\": {\"description\": \"ok\"}}\n\t\t\t}\n\t\t}\n\t},\n\t\"components\": {}\n}\n"
+	out := mustAugment(t, src, mdl("json", op("POST", "/a")))
+	for _, want := range []string{
+		"\t\t\t\t\"parameters\": [\n\t\t\t\t\t{\n\t\t\t\t\t\t\"$ref\": \"#/components/parameters/IdempotencyKey\"\n\t\t\t\t\t}\n\t\t\t\t],\n",
+		"\t\"components\": {\n\t\t\"parameters\": {\n",
+		"\n\t}\n}\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}

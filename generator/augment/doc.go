@@ -6,13 +6,21 @@
 //
 // The output is the input plus new lines, and nothing else: comments, key
 // order, quoting and indentation stay byte for byte. The document is
-// parsed only to find where additions go; the new text is spliced into the
-// original bytes, indented like its surroundings. Block YAML gains whole
-// lines, inserted right after the key that owns a collection (the top
-// level gains lines at the end). A JSON or YAML flow collection gains its
-// entries right after its opening bracket, with a trailing comma when it
-// already had content, so pretty-printed JSON also only gains lines; an
-// empty or single-line flow collection has to grow in place.
+// parsed (go.yaml.in/yaml/v4, which reads JSON too) only to find where
+// additions go; the new text is spliced into the original bytes, indented
+// like its surroundings, with the document's line endings.
+//
+// Placement: new entries go at the end of the collection they join. In
+// block YAML that is after the collection's last line and before the blank
+// lines and comments (no deeper than its entries) that lead to the next
+// key, which belong to that key; the top level grows at the end of the
+// file. In JSON and YAML flow collections the entries go before the
+// closing bracket, so in pretty-printed JSON the last value's line gains a
+// comma and the new lines follow it. The only lines that change are those
+// two exceptions: a JSON line gaining its comma, and a flow collection
+// that has to grow (an empty `{}` or `[]` under a block key instead loses
+// its brackets and becomes a block collection, so its line is the one
+// that changes).
 //
 // What is added, for each operation of the model:
 //   - a $ref to components.parameters.IdempotencyKey (in: header, string,
@@ -40,5 +48,12 @@
 // one we would add is reused, which is also why running Spec on its own
 // output changes nothing.
 //
-// Swagger 2.0 documents give ErrSwagger2.
+// Augment also returns warnings: operations not found in this file (a
+// path item $ref'd from another file) and responses whose replay header
+// could not be documented. Overlay writes the same additions as an Overlay
+// 1.0 document; when there is nothing to add its action list is empty.
+//
+// Swagger 2.0 documents give ErrSwagger2: their contract would live in
+// other places (top-level parameters and responses, inline headers), and
+// callers skip the augmented spec with a warning.
 package augment
