@@ -2,6 +2,7 @@ package pgstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -56,5 +57,32 @@ func TestSweepRacesClaims(t *testing.T) {
 	var live int
 	if err := pool.QueryRow(ctx, `SELECT count(*) FROM `+s.Table()+` WHERE status IS NULL AND expires_at > now()`).Scan(&live); err != nil || live != keys {
 		t.Fatalf("live claims after the sweep = %d, %v; want %d", live, err, keys)
+	}
+}
+
+func TestDeleteExpiredInBatches(t *testing.T) {
+	s, pool := newStore(t)
+	ctx := context.Background()
+	// 25 expired rows and 5 live ones, written directly for speed.
+	if _, err := pool.Exec(ctx, `INSERT INTO `+s.Table()+` (key, status, expires_at)
+		SELECT convert_to('old' || g, 'UTF8'), 200, now() - interval '1 second' FROM generate_series(1, 25) g
+		UNION ALL SELECT convert_to('live' || g, 'UTF8'), 200, now() + interval '1 hour' FROM generate_series(1, 5) g`); err != nil {
+		t.Fatal(err)
+	}
+	n, err := s.DeleteExpired(ctx, 10)
+	if err != nil || n != 25 {
+		t.Fatalf("DeleteExpired = %d, %v; want 25", n, err)
+	}
+	var left int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM `+s.Table()).Scan(&left); err != nil || left != 5 {
+		t.Fatalf("rows left = %d, %v; want the 5 live ones", left, err)
+	}
+	if n, err := s.DeleteExpired(ctx, 10); err != nil || n != 0 {
+		t.Fatalf("second sweep = %d, %v", n, err)
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := s.DeleteExpired(cctx, 10); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled sweep = %v", err)
 	}
 }

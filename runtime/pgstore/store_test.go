@@ -2,7 +2,6 @@ package pgstore
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"reflect"
 	"strings"
@@ -289,32 +288,5 @@ func TestRaceHasOneWinner(t *testing.T) {
 		if wins != 1 {
 			t.Fatalf("round %d: %d winners, want 1", round, wins)
 		}
-	}
-}
-
-func TestDeleteExpiredInBatches(t *testing.T) {
-	s, pool := newStore(t)
-	ctx := context.Background()
-	// 25 expired rows and 5 live ones, written directly for speed.
-	if _, err := pool.Exec(ctx, `INSERT INTO `+s.Table()+` (key, status, expires_at)
-		SELECT convert_to('old' || g, 'UTF8'), 200, now() - interval '1 second' FROM generate_series(1, 25) g
-		UNION ALL SELECT convert_to('live' || g, 'UTF8'), 200, now() + interval '1 hour' FROM generate_series(1, 5) g`); err != nil {
-		t.Fatal(err)
-	}
-	n, err := s.DeleteExpired(ctx, 10)
-	if err != nil || n != 25 {
-		t.Fatalf("DeleteExpired = %d, %v; want 25", n, err)
-	}
-	var left int
-	if err := pool.QueryRow(ctx, `SELECT count(*) FROM `+s.Table()).Scan(&left); err != nil || left != 5 {
-		t.Fatalf("rows left = %d, %v; want the 5 live ones", left, err)
-	}
-	if n, err := s.DeleteExpired(ctx, 10); err != nil || n != 0 {
-		t.Fatalf("second sweep = %d, %v", n, err)
-	}
-	cctx, cancel := context.WithCancel(ctx)
-	cancel()
-	if _, err := s.DeleteExpired(cctx, 10); !errors.Is(err, context.Canceled) {
-		t.Fatalf("cancelled sweep = %v", err)
 	}
 }
