@@ -61,7 +61,7 @@ func ApplyFile(src, overlayDoc []byte, overlayName, format string) ([]byte, erro
 	}
 	var b bytes.Buffer
 	enc := yaml.NewEncoder(&b)
-	enc.SetIndent(2)
+	enc.SetIndent(indentOf(doc.Content[0]))
 	if err := enc.Encode(&doc); err != nil {
 		return nil, fmt.Errorf("overlay: encoding the result: %w", err)
 	}
@@ -157,6 +157,23 @@ func applyChecked(ov *speakeasy.Overlay, root *yaml.Node, doc *yaml.Node, name s
 		}
 	}
 	return nil
+}
+
+// indentOf guesses the document's indentation from its first nested block
+// mapping, so that a re-encoded document keeps its author's width.
+func indentOf(root *yaml.Node) int {
+	if root.Kind == yaml.MappingNode && root.Style&yaml.FlowStyle == 0 {
+		for i := 1; i < len(root.Content); i += 2 {
+			v := root.Content[i]
+			if v.Kind == yaml.MappingNode && v.Style&yaml.FlowStyle == 0 && len(v.Content) > 0 {
+				if n := v.Content[0].Column - root.Content[0].Column; n >= 2 && n <= 8 {
+					return n
+				}
+				break
+			}
+		}
+	}
+	return 2
 }
 
 func child(n *yaml.Node, k string) *yaml.Node {

@@ -105,3 +105,16 @@ func TestErrorsNamePositions(t *testing.T) {
 		t.Error("unknown format accepted")
 	}
 }
+
+func TestApplyKeepsIndentation(t *testing.T) {
+	src := "openapi: 3.0.0\ninfo:\n    title: t\n    version: '1'\npaths:\n    /a:\n        post:\n            responses: {'200': {description: ok}}\n"
+	ov := "overlay: 1.0.0\ninfo: {title: t, version: '1'}\nactions:\n  - target: $.paths['/a'].post\n    update: {x-idempotent: true}\n"
+	out, err := Apply([]byte(src), []byte(ov), "yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := src + "            x-idempotent: true\n"
+	if string(out) != want {
+		t.Errorf("got\n%s\nwant\n%s", out, want)
+	}
+}

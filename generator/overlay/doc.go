@@ -17,6 +17,7 @@
 // file:line:col, and a target that selects nothing is an error (a typo in
 // a path would otherwise silently leave an operation unmarked).
 //
-// The result is re-encoded: YAML in gives YAML out (comments kept, indented
-// two spaces), JSON in gives JSON out (keys in document order).
+// The result is re-encoded: YAML in gives YAML out (comments, key order and
+// scalar styles kept, indented as the document was), JSON in gives JSON out
+// (keys in document order, indented two spaces).
 package overlay
