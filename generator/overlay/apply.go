@@ -55,7 +55,7 @@ func ApplyFile(src, overlayDoc []byte, overlayName, format string) ([]byte, erro
 	}
 	if format == "json" {
 		var b bytes.Buffer
-		writeJSON(&b, doc.Content[0], "")
+		writeJSON(&b, doc.Content[0], "", jsonUnit(src))
 		b.WriteByte('\n')
 		return b.Bytes(), nil
 	}

@@ -19,5 +19,5 @@
 //
 // The result is re-encoded: YAML in gives YAML out (comments, key order and
 // scalar styles kept, indented as the document was), JSON in gives JSON out
-// (keys in document order, indented two spaces).
+// (keys in document order, indented like the document's first key).
 package overlay

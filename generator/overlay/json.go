@@ -9,17 +9,17 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// writeJSON encodes a YAML node tree as JSON, keeping key order, indented
-// two spaces.
-func writeJSON(b *bytes.Buffer, n *yaml.Node, indent string) {
+// writeJSON encodes a YAML node tree as JSON, keeping key order, each
+// level indented by unit.
+func writeJSON(b *bytes.Buffer, n *yaml.Node, indent, unit string) {
 	for n.Kind == yaml.AliasNode && n.Alias != nil {
 		n = n.Alias
 	}
-	inner := indent + "  "
+	inner := indent + unit
 	switch n.Kind {
 	case yaml.DocumentNode:
 		if len(n.Content) > 0 {
-			writeJSON(b, n.Content[0], indent)
+			writeJSON(b, n.Content[0], indent, unit)
 		}
 	case yaml.MappingNode:
 		if len(n.Content) == 0 {
@@ -34,7 +34,7 @@ func writeJSON(b *bytes.Buffer, n *yaml.Node, indent string) {
 			b.WriteString(inner)
 			writeString(b, n.Content[i].Value)
 			b.WriteString(": ")
-			writeJSON(b, n.Content[i+1], inner)
+			writeJSON(b, n.Content[i+1], inner, unit)
 		}
 		b.WriteString("\n" + indent + "}")
 	case yaml.SequenceNode:
@@ -48,7 +48,7 @@ func writeJSON(b *bytes.Buffer, n *yaml.Node, indent string) {
 				b.WriteString(",\n")
 			}
 			b.WriteString(inner)
-			writeJSON(b, c, inner)
+			writeJSON(b, c, inner, unit)
 		}
 		b.WriteString("\n" + indent + "]")
 	default:
@@ -92,4 +92,22 @@ func writeString(b *bytes.Buffer, s string) {
 	enc.SetEscapeHTML(false)
 	enc.Encode(s)
 	b.Truncate(b.Len() - 1) // Encode's line break
+}
+
+// jsonUnit is the indentation of a pretty-printed JSON document's second
+// line (its first key), or two spaces.
+func jsonUnit(src []byte) string {
+	i := bytes.IndexByte(src, '\n')
+	if i < 0 {
+		return "  "
+	}
+	line := src[i+1:]
+	n := 0
+	for n < len(line) && (line[n] == ' ' || line[n] == '\t') {
+		n++
+	}
+	if n == 0 {
+		return "  "
+	}
+	return string(line[:n])
 }
