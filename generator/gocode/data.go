@@ -120,7 +120,7 @@ func newWrapper(r routeData, op model.Operation, imports map[string]bool) (wrapp
 			return w, fmt.Errorf("%s: %s: parameter name %q is not a usable Go identifier", op.Origin, op.Route(), p.Name)
 		}
 		names[p.Name] = true
-		if err := addTypeImports(p.Type, imports); err != nil {
+		if err := addTypeImports(p, imports); err != nil {
 			return w, fmt.Errorf("%s: %s: parameter %s: %w", op.Origin, op.Route(), p.Name, err)
 		}
 		fmt.Fprintf(&params, ", %s %s", p.Name, p.Type)
@@ -136,7 +136,8 @@ func newWrapper(r routeData, op model.Operation, imports map[string]bool) (wrapp
 
 // addTypeImports records the imports a parameter type needs; a package
 // idemgen does not know how to import is an error, not a broken file.
-func addTypeImports(typ string, imports map[string]bool) error {
+func addTypeImports(p model.GoParam, imports map[string]bool) error {
+	typ := p.Type
 	expr, err := parser.ParseExpr(typ)
 	if err != nil {
 		return fmt.Errorf("type %q is not a Go type: %v", typ, err)
@@ -149,6 +150,9 @@ func addTypeImports(typ string, imports map[string]bool) error {
 		}
 		if pkg, ok := sel.X.(*ast.Ident); ok {
 			spec, known := knownQualifiers[pkg.Name]
+			if !known && p.Import != "" && importName(p.Import) == pkg.Name {
+				spec, known = p.Import, true
+			}
 			if !known {
 				if bad == nil {
 					bad = fmt.Errorf("type %q needs package %s, which idemgen cannot import", typ, pkg.Name)
@@ -160,6 +164,18 @@ func addTypeImports(typ string, imports map[string]bool) error {
 		return false
 	})
 	return bad
+}
+
+// importName is the name an import spec binds: its explicit name, or the
+// name its path most likely declares.
+func importName(spec string) string {
+	if name, _, ok := strings.Cut(spec, " "); ok {
+		return name
+	}
+	if p, err := strconv.Unquote(spec); err == nil {
+		return guessName(p)
+	}
+	return ""
 }
 
 func importPath(spec string) string {

@@ -52,7 +52,7 @@ func TestRenderShape(t *testing.T) {
 	for _, s := range f.Imports {
 		imports = append(imports, s.Path.Value)
 	}
-	wantImports := []string{`"net/http"`, `"time"`, `"github.com/idemgen/idemgen/runtime/idempotency"`, `"github.com/oapi-codegen/runtime/types"`}
+	wantImports := []string{`"net/http"`, `"net/netip"`, `"time"`, `"github.com/idemgen/idemgen/runtime/idempotency"`, `"github.com/oapi-codegen/runtime/types"`}
 	if !slices.Equal(imports, wantImports) {
 		t.Errorf("imports %v, want %v", imports, wantImports)
 	}

@@ -80,7 +80,7 @@ func Resolve(doc *openapi3.T, cfg Config, m model.Model) (model.Model, []string,
 				op.Origin, op.Route(), d.AliasTarget))
 		default:
 			op.GoName = d.OperationId
-			op.GoParams = goParams(d)
+			op.GoParams = goParams(d, cfg.OutputOptions.TypeMapping)
 		}
 		out.Operations = append(out.Operations, op)
 	}
@@ -89,10 +89,11 @@ func Resolve(doc *openapi3.T, cfg Config, m model.Model) (model.Model, []string,
 
 // goParams lists the ServerInterface arguments after (w, r), as
 // oapi-codegen's server templates write them (genParamArgs, then params).
-func goParams(d codegen.OperationDefinition) []model.GoParam {
+func goParams(d codegen.OperationDefinition, mapping *codegen.TypeMapping) []model.GoParam {
 	var ps []model.GoParam
 	for _, p := range d.PathParams {
-		ps = append(ps, model.GoParam{Name: p.GoVariableName(), Type: p.TypeDef()})
+		typ := p.TypeDef()
+		ps = append(ps, model.GoParam{Name: p.GoVariableName(), Type: typ, Import: paramImport(typ, p, mapping)})
 	}
 	if d.RequiresParamObject() {
 		ps = append(ps, model.GoParam{Name: "params", Type: d.OperationId + "Params"})

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/idemgen/idemgen/generator/model"
+	"github.com/oapi-codegen/oapi-codegen/v2/pkg/codegen"
 )
 
 // TestResolveMatchesServerInterface compares every resolved operation with
@@ -19,7 +20,7 @@ func TestResolveMatchesServerInterface(t *testing.T) {
 		"digits":      "output-options:\n  name-normalizer: ToCamelCaseWithDigits\n",
 		// Resolve then primes codegen with the real document.
 		"collisions": "output-options:\n  resolve-type-name-collisions: true\n",
-		"typemap":    "output-options:\n  type-mapping:\n    integer:\n      formats:\n        int64: {type: int}\n",
+		"typemap":    typeMapConfig,
 	}
 	for name, text := range configs {
 		t.Run(name, func(t *testing.T) {
@@ -85,11 +86,17 @@ func TestResolveNames(t *testing.T) {
 		"PATCH /gadgets/{kind}":         "PatchGadget(kind string, params PatchGadgetParams)",
 		"POST /refs/{ref}":              "PostRef(reference Ref)",
 		"POST /alias-of-payments":       "()", // served by CreatePayment
+		"POST /hosts/{addr}/{mask}":     "BlockHost(addr netip.Addr, mask string)",
 	}
 	for _, op := range got.Operations {
 		sig := op.GoName + "(" + strings.Join(argStrings(op.GoParams), ", ") + ")"
 		if sig != want[op.Route()] {
 			t.Errorf("%s: got %s, want %s", op.Route(), sig, want[op.Route()])
+		}
+	}
+	for _, op := range got.Operations {
+		if op.GoName == "BlockHost" && op.GoParams[0].Import != `"net/netip"` {
+			t.Errorf("BlockHost addr import %q, want the x-go-type-import", op.GoParams[0].Import)
 		}
 	}
 	// The document keeps its operationIds as written.
@@ -103,10 +110,10 @@ func TestResolveFilters(t *testing.T) {
 		config  string
 		dropped []string
 	}{
-		"exclude-tags":          {"output-options:\n  exclude-tags: [things]\n", []string{"PUT /things/{n}", "POST /things.v2", "DELETE /api/http-status/{day}", "POST /widgets/{kind}", "PATCH /gadgets/{kind}", "POST /refs/{ref}"}},
-		"include-tags":          {"output-options:\n  include-tags: [payments, refunds]\n", []string{"PUT /things/{n}", "POST /things.v2", "DELETE /api/http-status/{day}", "POST /events/{at}/{name}", "POST /widgets/{kind}", "PATCH /gadgets/{kind}", "POST /refs/{ref}"}},
+		"exclude-tags":          {"output-options:\n  exclude-tags: [things]\n", []string{"PUT /things/{n}", "POST /things.v2", "DELETE /api/http-status/{day}", "POST /widgets/{kind}", "PATCH /gadgets/{kind}", "POST /refs/{ref}", "POST /hosts/{addr}/{mask}"}},
+		"include-tags":          {"output-options:\n  include-tags: [payments, refunds]\n", []string{"PUT /things/{n}", "POST /things.v2", "DELETE /api/http-status/{day}", "POST /events/{at}/{name}", "POST /widgets/{kind}", "PATCH /gadgets/{kind}", "POST /refs/{ref}", "POST /hosts/{addr}/{mask}"}},
 		"exclude-operation-ids": {"output-options:\n  exclude-operation-ids: [refund-payment]\n", []string{"POST /payments/{id}/refunds"}},
-		"include-operation-ids": {"output-options:\n  include-operation-ids: [createPayment, getPayment]\n", []string{"POST /payments/{id}/refunds", "PUT /things/{n}", "POST /things.v2", "DELETE /api/http-status/{day}", "POST /events/{at}/{name}", "POST /widgets/{kind}", "PATCH /gadgets/{kind}", "POST /refs/{ref}"}},
+		"include-operation-ids": {"output-options:\n  include-operation-ids: [createPayment, getPayment]\n", []string{"POST /payments/{id}/refunds", "PUT /things/{n}", "POST /things.v2", "DELETE /api/http-status/{day}", "POST /events/{at}/{name}", "POST /widgets/{kind}", "PATCH /gadgets/{kind}", "POST /refs/{ref}", "POST /hosts/{addr}/{mask}"}},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -278,5 +285,46 @@ func TestResolveForeignServer(t *testing.T) {
 	}
 	if strings.Contains(string(src), "idemgenMiddleware") || !strings.Contains(string(src), `Pattern: "/payments"`) {
 		t.Errorf("want the route table and no wrappers:\n%s", src)
+	}
+}
+
+const typeMapConfig = "output-options:\n  type-mapping:\n    integer:\n      formats:\n        int64: {type: int}\n    string:\n      formats:\n        ipmask: {type: netip.Prefix, import: net/netip}\n"
+
+func TestResolveTypeMappingImport(t *testing.T) {
+	cfg, err := parseConfig([]byte(typeMapConfig))
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := filepath.Join("testdata", "names.yaml")
+	doc := loadDoc(t, spec)
+	got, _, err := Resolve(doc, cfg, markAll(doc, spec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, op := range got.Operations {
+		if op.GoName == "BlockHost" {
+			if p := op.GoParams[1]; p.Type != "netip.Prefix" || p.Import != `"net/netip"` {
+				t.Errorf("mask: %+v, want netip.Prefix imported from net/netip", p)
+			}
+		}
+	}
+}
+
+func TestParamImport(t *testing.T) {
+	mapping := &codegen.TypeMapping{String: codegen.FormatMapping{Formats: map[string]codegen.SimpleTypeSpec{
+		"money": {Type: "dec.Decimal", Import: "github.com/shopspring/decimal"},
+		"v2":    {Type: "yaml.Node", Import: "go.yaml.in/yaml/v3"},
+	}}}
+	cases := map[string]string{
+		"dec.Decimal":        `dec "github.com/shopspring/decimal"`,
+		"yaml.Node":          `"go.yaml.in/yaml/v3"`,
+		"openapi_types.UUID": "",
+		"int64":              "",
+		"other.Thing":        "",
+	}
+	for typ, want := range cases {
+		if got := paramImport(typ, codegen.ParameterDefinition{}, mapping); got != want {
+			t.Errorf("paramImport(%s) = %q, want %q", typ, got, want)
+		}
 	}
 }

@@ -46,6 +46,11 @@ func (o Operation) Route() string { return o.Method + " " + o.Path }
 type GoParam struct {
 	Name string // e.g. id, params
 	Type string // Go source, e.g. openapi_types.UUID, int64, CreatePaymentParams
+	// Import is the import spec Type needs when it names a package other
+	// than openapi_types, time or json (from x-go-type-import or the
+	// type-mapping of oapi-codegen's config), as Go source: `"net/netip"`
+	// or `dec "github.com/shopspring/decimal"`. Empty when none is needed.
+	Import string
 }
 
 // Policy is an operation's idempotency policy, decoded from x-idempotent.

@@ -68,6 +68,7 @@ func TestGoldenTypeCheck(t *testing.T) {
 	for dir, config := range map[string]string{
 		"gocode_names":             "",
 		"gocode_names_initialisms": "output-options:\n  name-normalizer: ToCamelCaseWithInitialisms\n",
+		"gocode_names_typemap":     "output-options:\n  type-mapping:\n    string:\n      formats:\n        ipmask: {type: netip.Prefix, import: net/netip}\n",
 	} {
 		cfg := gocode.Config{}
 		if config != "" {
