@@ -313,6 +313,13 @@ func (a *augmenter) component(root cursor, section, base string, v any) string {
 // exactly v, else Idempotency<base>, base2, base3, ... An author's own
 // component of the same name is never overwritten.
 func (a *augmenter) pick(section, base string, v any) (name string, exists bool) {
+	if n := value(value(a.comps, section), base); n != nil {
+		// base is taken; an equal component under another name (ours from
+		// an earlier run, named for a different set of variants) is reused.
+		if other, ok := a.equalComponent(section, v); ok {
+			return other, true
+		}
+	}
 	cands := []string{base}
 	if !strings.HasPrefix(base, "Idempotency") {
 		cands = append(cands, "Idempotency"+base)
@@ -338,6 +345,21 @@ func (a *augmenter) pick(section, base string, v any) (name string, exists bool)
 			return name, true
 		}
 	}
+}
+
+// equalComponent finds a component of the section whose value equals v.
+func (a *augmenter) equalComponent(section string, v any) (string, bool) {
+	sec := value(a.comps, section)
+	if sec == nil || sec.Kind != yaml.MappingNode {
+		return "", false
+	}
+	for i := 0; i+1 < len(sec.Content); i += 2 {
+		var have any
+		if sec.Content[i+1].Decode(&have) == nil && sameValue(have, v) {
+			return sec.Content[i].Value, true
+		}
+	}
+	return "", false
 }
 
 func (a *augmenter) schedule(root cursor, section, name string, v any) {

@@ -262,3 +262,19 @@ func TestJSONEmptyCollectionsAndTabs(t *testing.T) {
 		}
 	}
 }
+
+// TestLaterRunReusesComponents: after the author marks one more operation
+// with another policy, the second run reuses what the first added, under
+// whatever name it got, and adds only what is new.
+func TestLaterRunReusesComponents(t *testing.T) {
+	src := "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    post:\n      responses:\n        '200':\n          description: ok\n  /b:\n    post:\n      responses:\n        '200':\n          description: ok\n"
+	first := mustAugment(t, src, mdl("yaml", op("POST", "/a", required(time.Hour))))
+	second := mustAugment(t, first, mdl("yaml", op("POST", "/a", required(time.Hour)), op("POST", "/b", required(time.Hour))))
+	if strings.Count(second, "name: Idempotency-Key") != 1 {
+		t.Errorf("a second, identical key parameter was added:\n%s", second)
+	}
+	third := mustAugment(t, first, mdl("yaml", op("POST", "/a", required(time.Hour)), op("POST", "/b")))
+	if strings.Count(third, "name: Idempotency-Key") != 2 || strings.Count(third, "Problem:") != 1 {
+		t.Errorf("want one more key parameter and the same Problem schema:\n%s", third)
+	}
+}
