@@ -3,6 +3,7 @@ package pgstore
 import (
 	"context"
 	"crypto/rand"
+	"net/url"
 	"os"
 	"strings"
 	"testing"
@@ -21,13 +22,22 @@ func serverURL() string {
 	return defaultURL
 }
 
+// shownURL is the server URL with any password masked, for messages.
+func shownURL() string {
+	u, err := url.Parse(serverURL())
+	if err != nil || u.Scheme == "" {
+		return "(set, not a URL)"
+	}
+	return u.Redacted()
+}
+
 // unreachable skips the test, or fails it under CI, where the server must run.
 func unreachable(t testing.TB, err error) {
 	t.Helper()
 	if os.Getenv("CI") != "" {
-		t.Fatalf("PostgreSQL at IDEMGEN_POSTGRES_URL (%s) unreachable and CI is set: %v", serverURL(), err)
+		t.Fatalf("PostgreSQL at IDEMGEN_POSTGRES_URL (%s) unreachable and CI is set: %v", shownURL(), err)
 	}
-	t.Skipf("PostgreSQL not reachable at IDEMGEN_POSTGRES_URL (%s): %v", serverURL(), err)
+	t.Skipf("PostgreSQL not reachable at IDEMGEN_POSTGRES_URL (%s): %v", shownURL(), err)
 }
 
 // poolConfig parses the server URL; tests adjust the result before newPool.
