@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net/http"
 	"runtime"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -36,13 +35,14 @@ func heapInUse() uint64 {
 	return m.HeapAlloc
 }
 
-// millionResult is measured once per process: building the store takes a
-// few seconds, and every run of the benchmark function reports it.
-var millionResult = sync.OnceValue(func() (r struct {
+type millionStore struct {
 	store                *idempotency.MemoryStore
 	overhead, structural float64
-	payload, keyBytes    float64
-}) {
+	payload              float64
+}
+
+// fillMillion builds a store of 1,000,000 records and measures its heap.
+func fillMillion() (r millionStore) {
 	const n = 1_000_000
 	base := heapInUse()
 	// What the entries carry: each its own body and header map, as the
@@ -63,7 +63,7 @@ var millionResult = sync.OnceValue(func() (r struct {
 	withKeys := heapInUse()
 	// The slices of references themselves are not part of any entry.
 	r.payload = float64(int64(withPayload-base)-int64(n*(24+8))) / n
-	r.keyBytes = float64(int64(withKeys-withPayload)-int64(n*(16+16))) / n
+	keyBytes := float64(int64(withKeys-withPayload)-int64(n*(16+16))) / n
 
 	s := idempotency.NewMemoryStore(time.Hour)
 	ctx := context.Background()
@@ -84,18 +84,20 @@ var millionResult = sync.OnceValue(func() (r struct {
 	}
 	perEntry := float64(int64(full-base)) / n
 	r.overhead = perEntry - r.payload
-	r.structural = r.overhead - r.keyBytes
+	r.structural = r.overhead - keyBytes
 	r.store = s
 	return r
-})
+}
 
 // BenchmarkMemoryStoreMillionEntries reports the memory a MemoryStore
 // holding 1,000,000 live records spends per entry beyond the stored body
 // and headers: B/entry counts the key and fingerprint strings (43 bytes
 // each, as the middleware makes them), B/entry-structural leaves them out.
-// Each op is a replay lookup in that store.
+// Each op is a replay lookup in that store. Building it takes some seconds,
+// once per -count, since b.Loop runs the function once; the store is
+// garbage when the function returns, so later benchmarks do not carry it.
 func BenchmarkMemoryStoreMillionEntries(b *testing.B) {
-	r := millionResult()
+	r := fillMillion()
 	ctx := context.Background()
 	keys := make([]string, 1024)
 	for i := range keys {
