@@ -123,7 +123,7 @@ func operationDefinitions(doc *openapi3.T, cfg Config) (defs []codegen.Operation
 	// Keep the document's operationIds as written.
 	opts.Compatibility.PreserveOriginalOperationIdCasingInEmbeddedSpec = true
 
-	prime := &openapi3.T{OpenAPI: doc.OpenAPI, Info: doc.Info, Paths: openapi3.NewPaths()}
+	prime := &openapi3.T{OpenAPI: doc.OpenAPI, Info: &openapi3.Info{Title: "idemgen", Version: "0"}, Paths: openapi3.NewPaths()}
 	if opts.OutputOptions.ResolveTypeNameCollisions {
 		prime = doc
 	}
