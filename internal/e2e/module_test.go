@@ -25,14 +25,15 @@ func repoRoot(t testing.TB) string {
 
 // tempModule is a Go module in a temporary directory that requires this
 // checkout (through replace) and every dependency at this checkout's
-// versions, so that its builds reuse the module and build caches.
+// versions, so that its builds reuse the module and build caches. tools
+// become its go.mod tool section.
 type tempModule struct {
 	t    testing.TB
 	Dir  string
 	Path string // module path
 }
 
-func newTempModule(t testing.TB, path string) *tempModule {
+func newTempModule(t testing.TB, path string, tools ...string) *tempModule {
 	t.Helper()
 	root := repoRoot(t)
 	data, err := os.ReadFile(filepath.Join(root, "go.mod"))
@@ -47,6 +48,9 @@ func newTempModule(t testing.TB, path string) *tempModule {
 	must(t, f.AddModuleStmt(path))
 	for _, tool := range f.Tool {
 		must(t, f.DropTool(tool.Path))
+	}
+	for _, tool := range tools {
+		must(t, f.AddTool(tool))
 	}
 	f.AddNewRequire(self, "v0.0.0-00010101000000-000000000000", false)
 	must(t, f.AddReplace(self, "", root, ""))
