@@ -11,6 +11,9 @@
 //   - TestCorpusCompiles does the same for every corpus document that
 //     oapi-codegen can generate a std-http server for, with every POST and
 //     PATCH marked.
+//   - TestGoGenerateExample runs go generate on examples/payments in a fresh
+//     module with both tools in go.mod, and compares the outputs with the
+//     committed ones.
 //
 // These tests build real code, so they are skipped with -short; the corpus
 // check is also skipped under -race, where it checks nothing more.
