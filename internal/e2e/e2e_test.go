@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -48,7 +49,12 @@ func TestEndToEnd(t *testing.T) {
 		m.Write(tg.dir+"/variants.go", readProg(t, tg.variants))
 		m.Write(tg.dir+"/e2e_test.go", common)
 	}
-	out, err := m.Go(10*time.Minute, "test", "-count=1", "-v", "./...")
+	args := []string{"test", "-count=1", "-v"}
+	if raceEnabled {
+		args = append(args, "-race") // the servers under the race detector too
+	}
+	t.Logf("go %s ./... in %s", strings.Join(args, " "), m.Dir)
+	out, err := m.Go(10*time.Minute, append(args, "./...")...)
 	if err != nil {
 		t.Fatalf("go test in %s: %v\n%s", m.Dir, err, out)
 	}
