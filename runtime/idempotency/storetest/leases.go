@@ -62,12 +62,17 @@ func testRenew(t *testing.T, s *suite) {
 	start := time.Now()
 	tok := s.acquire(t, key, "fp-owner", lease)
 	checked := 0
+	lastRenewed := start // the lease runs until at least lastRenewed+lease
 	for time.Since(start) < 4*lease {
 		time.Sleep(lease / 5)
 		renewed := time.Now()
 		if err := s.store.Renew(ctx, key, tok, lease); err != nil {
-			t.Fatalf("Renew by the live owner after %v: %v", time.Since(start), err)
+			if time.Since(lastRenewed) >= lease {
+				t.Skipf("the machine was too slow to renew within one lease (%v): %v", time.Since(lastRenewed), err)
+			}
+			t.Fatalf("Renew by the live owner %v after its last renewal: %v", time.Since(lastRenewed), err)
 		}
+		lastRenewed = renewed
 		c := s.claim(t, key, "fp-intruder")
 		// A claim answered within one lease of the renewal must see the
 		// owner; later than that, a slow machine is to blame, not the store.
