@@ -59,6 +59,7 @@ func newFileData(m model.Model, opts Options) (*fileData, error) {
 	if d.Source == "" && m.Source != "" {
 		d.Source = filepath.Base(m.Source)
 	}
+	d.Source = strings.Join(strings.Fields(d.Source), " ") // it stands in comments
 	if d.Source == "" {
 		d.Source = "the specification"
 	}
@@ -70,6 +71,7 @@ func newFileData(m model.Model, opts Options) (*fileData, error) {
 		if name := cmp.Or(op.OperationID, op.GoName); name != "" {
 			r.Comment = name + ": " + r.Comment
 		}
+		r.Comment = strings.Join(strings.Fields(r.Comment), " ") // one line, whatever the spec holds
 		r.Options = routeOptions(op)
 		if op.Policy.TTL > 0 || op.Policy.Wait > 0 {
 			imports[`"time"`] = true

@@ -196,3 +196,16 @@ func TestRenderReceiverAvoidsParams(t *testing.T) {
 		t.Errorf("receiver clashes with parameter:\n%s", src)
 	}
 }
+
+// TestRenderOddText: text from the spec never breaks out of a comment.
+func TestRenderOddText(t *testing.T) {
+	m := model.Model{Operations: []model.Operation{{Method: "POST", Path: "/x", OperationID: "make\nfunc Evil() {}", GoName: "PostX",
+		Policy: model.Policy{TTL: time.Hour, ScopeHeaders: []string{"X-A\r\nB"}}}}}
+	src, err := Render(m, Options{Package: "api", Source: "a\nb.yaml"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(src, []byte("\nfunc Evil")) {
+		t.Errorf("spec text escaped its comment:\n%s", src)
+	}
+}
