@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"runtime"
 	"testing"
 	"time"
@@ -147,4 +148,49 @@ func TestMemoryStoreCloseLeaksNothing(t *testing.T) {
 	if after := settledGoroutines(before); after > before {
 		t.Fatalf("%d goroutines before, %d after closing every store", before, after)
 	}
+}
+
+// TestMemoryStoreMaxBytesBoundsHeap checks MaxBytes against the heap the
+// store really holds, headers and all, not only against its own count.
+func TestMemoryStoreMaxBytesBoundsHeap(t *testing.T) {
+	if testing.Short() {
+		t.Skip("fills 16 MiB")
+	}
+	const limit = 16 << 20
+	before := liveHeap()
+	s := idempotency.NewMemoryStoreWith(idempotency.MemoryOptions{MaxBytes: limit})
+	ctx := context.Background()
+	for i := range 100_000 {
+		key := fmt.Sprintf("key-%08d-%s", i, "0123456789abcdef0123456789")
+		c, err := s.Claim(ctx, key, "fingerprint-0123456789abcdef0123456789abc", time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec := &idempotency.Record{
+			Status: 201,
+			Header: http.Header{"Content-Type": {"application/json"}, "Location": {"/v1/things/" + key}},
+			Body:   make([]byte, 120),
+		}
+		if err := s.Complete(ctx, key, c.Token, rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	held := liveHeap() - before
+	st := s.Stats()
+	if st.Bytes > limit || st.Evictions == 0 {
+		t.Fatalf("stats %+v: want at most %d bytes charged, and evictions", st, limit)
+	}
+	// Charges are estimates; the real heap may differ a little either way.
+	if held > limit*5/4 {
+		t.Fatalf("store of %d entries holds %d bytes of heap, over 1.25x the %d-byte cap", st.Entries, held, limit)
+	}
+	t.Logf("%d entries, %d bytes charged, %d bytes of heap", st.Entries, st.Bytes, held)
+	runtime.KeepAlive(s)
+}
+
+func liveHeap() int64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return int64(m.HeapAlloc)
 }

@@ -165,18 +165,23 @@ func (sh *shard) makeRoom(size int64, addEntries int, wall, mono int64) bool {
 	return true
 }
 
-// Fixed charges, approximating what the structures holding an entry and a
-// header value take, so that MaxBytes bounds real memory.
+// Fixed charges, approximating what the structures holding an entry and its
+// headers take (measured on Go 1.26, amd64), so that MaxBytes bounds real
+// memory rather than only the payload.
 const (
 	entryCharge       = 256 // entry, index and heap slots, the cached Record
-	headerNameCharge  = 48  // map slot and value slice
-	headerValueCharge = 16  // string header
+	headerMapCharge   = 400 // a header map of up to eight names
+	headerNameCharge  = 48  // each name beyond eight: map slot and growth
+	headerValueCharge = 16  // each value's string header in its slice
 )
 
 func entrySize(e *entry) uint32 {
-	n := entryCharge + len(e.key) + len(e.fp) + len(e.body)
+	n := entryCharge + len(e.key) + len(e.fp) + cap(e.body)
+	if e.header != nil {
+		n += headerMapCharge + max(0, len(e.header)-8)*headerNameCharge
+	}
 	for name, vs := range e.header {
-		n += headerNameCharge + len(name)
+		n += len(name)
 		for _, v := range vs {
 			n += headerValueCharge + len(v)
 		}
