@@ -197,8 +197,9 @@ type MemoryStats struct {
 	// InFlight counts the keys held by a claim or a Lock.
 	InFlight int
 	// Bytes is the memory charged against MaxBytes: key, fingerprint,
-	// body, header names and values, plus a fixed amount per entry and per
-	// header value for the structures that hold them.
+	// body, header names and values, plus estimates for the structures
+	// that hold them (256 bytes an entry, about 400 a header map). It runs
+	// somewhat above the live heap the entries really take.
 	Bytes int64
 	// Evictions counts records removed before their expiry to make room.
 	Evictions uint64
