@@ -52,7 +52,31 @@ func Augment(src []byte, m model.Model) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := verify(out, m); err != nil {
+		return nil, err
+	}
 	return &Result{Spec: out, Warnings: a.warnings}, nil
+}
+
+// verify reads the output back: it must parse, and planning on it must
+// find nothing left to add. That proves every addition landed where YAML
+// reads it, even in unusual flow syntax, and that a rerun is a no-op.
+func verify(out []byte, m model.Model) error {
+	d, err := parse(out, m)
+	if err != nil {
+		return fmt.Errorf("augment: the augmented document does not read back (%v); please report this with the input", err)
+	}
+	a := newAugmenter(d, m)
+	a.run()
+	if a.p.err != nil || len(a.p.order) > 0 {
+		where := ""
+		if len(a.p.order) > 0 {
+			n := a.p.order[0].node
+			where = fmt.Sprintf(" near line %d", n.Line)
+		}
+		return fmt.Errorf("%s: augment: could not place the additions reliably%s (unusual flow syntax?); please report this with the input", d.file, where)
+	}
+	return nil
 }
 
 // document is the parsed input.

@@ -127,7 +127,7 @@ func grewInLine(l, o string) bool {
 		p++
 	}
 	atBracket := p > 0 && strings.ContainsRune("{[]}", rune(l[p-1])) ||
-		p < len(l) && strings.ContainsRune("]}", rune(l[p]))
+		strings.IndexAny(strings.TrimLeft(l[p:], " \t"), "]}") == 0
 	if !atBracket {
 		return false
 	}

@@ -180,7 +180,7 @@ func renderSite(t *text, d *document, s *site, unit string) (insertion, error) {
 	// An empty value (`headers:` with nothing after it, or an empty `{}`
 	// that emptyFlowValue removes) becomes a block collection on the
 	// following lines; an explicit null cannot.
-	if !emptyFlow && (n.Value != "" || s.key == nil) {
+	if !emptyFlow && (n.Value != "" || s.key == nil || !t.blockKey(s.key)) {
 		return insertion{}, fmt.Errorf("%s:%d:%d: augment: cannot add to an explicit null", d.file, n.Line, n.Column)
 	}
 	indent := strings.Repeat(" ", s.key.Column-1) + unit
@@ -251,8 +251,12 @@ func renderFlow(t *text, d *document, s *site, unit string) (insertion, error) {
 			return insertion{}, fmt.Errorf("%s:%d:%d: augment: unbalanced brackets", d.file, n.Line, n.Column)
 		}
 		last := len(bytes.TrimRight(t.src[:end], " \t\r\n"))
+		// YAML allows a trailing comma: then the first entry needs none.
+		comma := t.src[last-1] != ','
 		for j, v := range parts {
-			b.WriteByte(',')
+			if comma || j > 0 {
+				b.WriteByte(',')
+			}
 			if multi {
 				b.WriteString(t.nl + ws)
 			} else {
@@ -396,11 +400,10 @@ func (t *text) emptyFlowValue(d *document, s *site) (insertion, bool) {
 	if d.json || k == nil || !isFlow(n) || len(n.Content) > 0 || n.Line != k.Line || n.Anchor != "" || n.Tag != "!!map" && n.Tag != "!!seq" {
 		return insertion{}, false
 	}
-	lineStart := t.starts[k.Line-1]
-	before := string(t.src[lineStart:t.offset(k.Line, k.Column)])
-	if strings.Trim(before, " -") != "" {
-		return insertion{}, false // the key is not a block mapping key
+	if !t.blockKey(k) {
+		return insertion{}, false
 	}
+	lineStart := t.starts[k.Line-1]
 	at := t.offset(n.Line, n.Column)
 	pair := "{}"
 	if n.Kind == yaml.SequenceNode {
@@ -415,4 +418,11 @@ func (t *text) emptyFlowValue(d *document, s *site) (insertion, bool) {
 	}
 	from := lineStart + len(head)
 	return insertion{off: from, cut: at + 2 - from, depth: 1 << 30}, true
+}
+
+// blockKey reports that k is a key of a block mapping: only blanks and
+// sequence dashes stand before it on its line.
+func (t *text) blockKey(k *yaml.Node) bool {
+	before := string(t.src[t.starts[k.Line-1]:t.offset(k.Line, k.Column)])
+	return strings.Trim(before, " -") == ""
 }
