@@ -39,13 +39,9 @@ func Resolve(doc *openapi3.T, cfg Config, m model.Model) (model.Model, []string,
 	}
 	excluded := applyFilters(doc, cfg.OutputOptions)
 
-	defs, err := operationDefinitions(doc, cfg)
+	byRoute, err := methods(doc, cfg)
 	if err != nil {
 		return model.Model{}, nil, fmt.Errorf("%s: oapi-codegen: %w", m.Source, err)
-	}
-	byRoute := make(map[string]codegen.OperationDefinition, len(defs))
-	for _, d := range defs {
-		byRoute[d.Method+" "+d.Path] = d
 	}
 
 	typed := true
@@ -72,19 +68,51 @@ func Resolve(doc *openapi3.T, cfg Config, m model.Model) (model.Model, []string,
 		switch {
 		case !typed:
 			// Route table only.
-		case d.IsAlias:
+		case d.aliasOf != "":
 			// A path item that $refs another path has no method of its
 			// own: oapi-codegen routes it to the target's, whose wrapper
 			// then serves it too (under the target's key scope).
 			warnings = append(warnings, fmt.Sprintf("%s: %s $refs another path item; oapi-codegen serves it with %s, so that operation's wrapper and policy apply to it",
-				op.Origin, op.Route(), d.AliasTarget))
+				op.Origin, op.Route(), d.aliasOf))
 		default:
-			op.GoName = d.OperationId
-			op.GoParams = goParams(d, cfg.OutputOptions.TypeMapping)
+			op.GoName, op.GoParams = d.name, d.params
 		}
 		out.Operations = append(out.Operations, op)
 	}
 	return out, warnings, nil
+}
+
+// method is a ServerInterface method as oapi-codegen declares it.
+type method struct {
+	name    string
+	params  []model.GoParam
+	aliasOf string // set for a path alias, which has no method of its own
+}
+
+// methods returns oapi-codegen's ServerInterface methods for doc, keyed by
+// "METHOD /path". Every name and type is computed under codegenMu: the
+// ParameterDefinition methods read codegen's package state too.
+func methods(doc *openapi3.T, cfg Config) (_ map[string]method, err error) {
+	codegenMu.Lock()
+	defer codegenMu.Unlock()
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("internal error: %v", p)
+		}
+	}()
+	defs, err := operationDefinitions(doc, cfg)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]method, len(defs))
+	for _, d := range defs {
+		if d.IsAlias {
+			out[d.Method+" "+d.Path] = method{aliasOf: d.AliasTarget}
+			continue
+		}
+		out[d.Method+" "+d.Path] = method{name: d.OperationId, params: goParams(d, cfg.OutputOptions.TypeMapping)}
+	}
+	return out, nil
 }
 
 // goParams lists the ServerInterface arguments after (w, r), as
@@ -102,7 +130,7 @@ func goParams(d codegen.OperationDefinition, mapping *codegen.TypeMapping) []mod
 }
 
 // operationDefinitions runs codegen.OperationDefinitions with codegen's
-// package state set up for cfg.
+// package state set up for cfg. The caller holds codegenMu.
 //
 // OperationDefinitions needs the name normaliser, initialisms, type mapping
 // and import mapping that only codegen.Generate installs. Generate on the
@@ -111,7 +139,7 @@ func goParams(d codegen.OperationDefinition, mapping *codegen.TypeMapping) []mod
 // with nothing to generate; the real document is then installed with
 // SetGlobalStateSpec. Only resolve-type-name-collisions depends on the
 // real document's schemas, so with it Generate sees the real document.
-func operationDefinitions(doc *openapi3.T, cfg Config) (defs []codegen.OperationDefinition, err error) {
+func operationDefinitions(doc *openapi3.T, cfg Config) ([]codegen.OperationDefinition, error) {
 	opts := cfg.Configuration
 	opts.PackageName = "idemgen"
 	opts.Generate = codegen.GenerateOptions{}
@@ -128,13 +156,6 @@ func operationDefinitions(doc *openapi3.T, cfg Config) (defs []codegen.Operation
 		prime = doc
 	}
 
-	codegenMu.Lock()
-	defer codegenMu.Unlock()
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("internal error: %v", p)
-		}
-	}()
 	if _, err := codegen.Generate(prime, opts); err != nil {
 		return nil, err
 	}

@@ -5,8 +5,10 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/idemgen/idemgen/generator/model"
 	"github.com/oapi-codegen/oapi-codegen/v2/pkg/codegen"
 )
@@ -327,4 +329,39 @@ func TestParamImport(t *testing.T) {
 			t.Errorf("paramImport(%s) = %q, want %q", typ, got, want)
 		}
 	}
+}
+
+// TestResolveConcurrent: codegen's package state is shared, so concurrent
+// calls with different name normalisers must not see each other's.
+func TestResolveConcurrent(t *testing.T) {
+	initialisms, err := parseConfig([]byte("output-options:\n  name-normalizer: ToCamelCaseWithInitialisms\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := filepath.Join("testdata", "names.yaml")
+	docs := make([]*openapi3.T, 8)
+	for i := range docs {
+		docs[i] = loadDoc(t, spec)
+	}
+	m := markAll(docs[0], spec)
+	var wg sync.WaitGroup
+	for i, doc := range docs {
+		cfg, want := Config{}, "DeleteHttpStatus"
+		if i%2 == 1 {
+			cfg, want = initialisms, "DeleteHTTPStatus"
+		}
+		wg.Go(func() {
+			got, _, err := Resolve(doc, cfg, m)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			for _, op := range got.Operations {
+				if op.Path == "/api/http-status/{day}" && op.GoName != want {
+					t.Errorf("got %s, want %s", op.GoName, want)
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
