@@ -1,0 +1,208 @@
+package augment
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"go.yaml.in/yaml/v4"
+
+	"github.com/idemgen/idemgen/generator/model"
+)
+
+// augmenter plans the additions for one document: it walks the marked
+// operations and records, per existing collection, what it gains.
+type augmenter struct {
+	d        *document
+	m        model.Model
+	p        *planner
+	comps    *yaml.Node // existing components, or nil
+	warnings []string
+	// added holds the components this run adds, by section and name.
+	added map[string]map[string]any
+	// problem is the chosen name of the Problem schema.
+	problem string
+	single  bool // one key variant only
+	// shared counts, per shared response component, the references from
+	// marked operations.
+	shared map[string]int
+}
+
+func newAugmenter(d *document, m model.Model) *augmenter {
+	a := &augmenter{
+		d: d, m: m,
+		p:      &planner{file: d.file, sites: map[*yaml.Node]*site{}},
+		comps:  value(d.root, "components"),
+		added:  map[string]map[string]any{},
+		shared: map[string]int{},
+	}
+	a.problem, _ = a.pick("schemas", "Problem", problemSchema())
+	variants := map[keyVariant]bool{}
+	for _, op := range m.Operations {
+		variants[keyVariant{op.Policy.Required, op.Policy.TTL}] = true
+	}
+	a.single = len(variants) <= 1
+	return a
+}
+
+func (a *augmenter) warn(format string, args ...any) {
+	a.warnings = append(a.warnings, fmt.Sprintf(format, args...))
+}
+
+func (a *augmenter) run() {
+	root := cursor{node: a.d.root}
+	for _, op := range a.m.Operations {
+		a.operation(root, op)
+	}
+	a.sharedResponses(root)
+}
+
+func (a *augmenter) operation(root cursor, op model.Operation) {
+	where := op.Route()
+	paths := value(a.d.root, "paths")
+	pk, item := lookup(paths, op.Path)
+	if item == nil || item.Kind != yaml.MappingNode {
+		a.warn("%s: not found in this file; its contract is not added", where)
+		return
+	}
+	if value(item, "$ref") != nil {
+		a.warn("%s: the path item is a $ref to another file; its contract is not added", where)
+		return
+	}
+	method := strings.ToLower(op.Method)
+	ok, opNode := lookup(item, method)
+	if opNode == nil || opNode.Kind != yaml.MappingNode {
+		a.warn("%s: not found in this file; its contract is not added", where)
+		return
+	}
+	c := cursor{node: opNode, key: ok, path: []string{"paths", pk.Value, ok.Value}}
+
+	if !op.DeclaresKeyHeader && !a.declaresKey(value(item, "parameters"), value(opNode, "parameters")) {
+		v := keyVariant{op.Policy.Required, op.Policy.TTL}
+		name := a.component(root, "parameters", variantName(v, a.single), keyParameter(v))
+		a.p.appendTo(c, "parameters", ref("parameters", name))
+	}
+
+	rk, responses := lookup(opNode, "responses")
+	if responses != nil && responses.Kind == yaml.MappingNode {
+		rc := cursor{node: responses, key: rk, path: with(c.path, "responses")}
+		for i := 0; i+1 < len(responses.Content); i += 2 {
+			a.replayHeader(root, rc, responses.Content[i], responses.Content[i+1], where)
+		}
+	}
+	for _, pr := range statuses(op.Policy) {
+		code := statusKey(pr.status)
+		if value(responses, code) != nil {
+			continue // the author's own response for this status stays
+		}
+		name := a.problemResponse(root, pr)
+		a.p.put(a.p.enter(c, "responses"), code, ref("responses", name))
+	}
+}
+
+// declaresKey reports that a parameter list (the path item's or the
+// operation's) already has an Idempotency-Key header, in any letter case.
+func (a *augmenter) declaresKey(lists ...*yaml.Node) bool {
+	for _, l := range lists {
+		if l == nil || l.Kind != yaml.SequenceNode {
+			continue
+		}
+		for _, p := range l.Content {
+			if name, ok := localRef(p, "parameters"); ok {
+				p = value(value(a.comps, "parameters"), name)
+			}
+			if p != nil && strings.EqualFold(scalar(p, "name"), HeaderName) && strings.EqualFold(scalar(p, "in"), "header") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// replayHeader documents Idempotency-Replayed on one response.
+func (a *augmenter) replayHeader(root, rc cursor, k, resp *yaml.Node, where string) {
+	if resp.Kind != yaml.MappingNode {
+		return
+	}
+	if r := scalar(resp, "$ref"); r != "" {
+		name, ok := localRef(resp, "responses")
+		if !ok {
+			a.warn("%s: response %s is a $ref to %s; Idempotency-Replayed is not documented on it", where, k.Value, r)
+			return
+		}
+		if !a.ours(name) {
+			a.shared[name]++
+		}
+		return
+	}
+	if hasHeader(resp) {
+		return
+	}
+	name := a.component(root, "headers", "IdempotencyReplayed", replayedHeader())
+	rc2 := cursor{node: resp, key: k, path: with(rc.path, k.Value)}
+	a.p.put(a.p.enter(rc2, "headers"), ReplayedHeader, ref("headers", name))
+}
+
+func hasHeader(resp *yaml.Node) bool {
+	h := value(resp, "headers")
+	if h == nil || h.Kind != yaml.MappingNode {
+		return false
+	}
+	for i := 0; i < len(h.Content); i += 2 {
+		if strings.EqualFold(h.Content[i].Value, ReplayedHeader) {
+			return true
+		}
+	}
+	return false
+}
+
+// ours reports that components.responses[name] is one of the problem
+// responses this package writes, which never carry the replay header.
+func (a *augmenter) ours(name string) bool {
+	n := value(value(a.comps, "responses"), name)
+	if n == nil {
+		return false
+	}
+	var have any
+	if n.Decode(&have) != nil {
+		return false
+	}
+	for _, pr := range problemResponses {
+		if sameValue(have, pr.value(a.problem)) {
+			return true
+		}
+	}
+	return false
+}
+
+// sharedResponses adds the replay header to a response component that
+// marked operations reference, but only when nothing else references it:
+// a response shared with other operations must not claim they replay.
+func (a *augmenter) sharedResponses(root cursor) {
+	names := make([]string, 0, len(a.shared))
+	for n := range a.shared {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		total := 0
+		target := "#/components/responses/" + escapePointer(name)
+		walkRefs(a.d.root, func(r string) {
+			if r == target {
+				total++
+			}
+		})
+		respsKey, resps := lookup(a.comps, "responses")
+		ck, comp := lookup(resps, name)
+		switch {
+		case comp == nil || comp.Kind != yaml.MappingNode || value(comp, "$ref") != nil:
+			a.warn("components.responses.%s: not a local response object; Idempotency-Replayed is not documented on it", name)
+		case total != a.shared[name]:
+			a.warn("components.responses.%s is also used outside idempotent operations; Idempotency-Replayed is not documented on it", name)
+		case !hasHeader(comp):
+			c := cursor{node: comp, key: ck, path: []string{"components", respsKey.Value, name}}
+			h := a.component(root, "headers", "IdempotencyReplayed", replayedHeader())
+			a.p.put(a.p.enter(c, "headers"), ReplayedHeader, ref("headers", h))
+		}
+	}
+}
