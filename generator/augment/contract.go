@@ -59,7 +59,7 @@ func keyParameter(v keyVariant) *omap {
 	desc := fmt.Sprintf("A unique key, chosen by the client, that makes retrying this request safe. "+
 		"The server keeps the result of the first request with a key for %s and answers a retry with the same key "+
 		"and the same request with that stored response, marked %s: true, without running the operation again. "+
-		"At most %d printable ASCII characters; an RFC 9651 sf-string (\"abc\") is read as abc. "+
+		"At most %d printable ASCII characters, with no comma unless sent as an RFC 9651 sf-string (\"abc\" is read as abc). "+
 		"A retry while the first request still runs gets 409 with Retry-After; the same key with a different request gets 422.",
 		FormatTTL(v.ttl), ReplayedHeader, idempotency.MaxKeyLength)
 	if v.required {
