@@ -29,7 +29,8 @@ var IdempotentRoutes = []idempotency.Route{
 // requests matching IdempotentRoutes idempotent, for any router and for
 // handlers that oapi-codegen did not generate. Requests to other routes pass
 // through untouched. opts apply to every route, after the route's own
-// options.
+// options. Use it or IdempotentServer, not both: two layers on one store
+// would see each other's claim as a request in flight.
 func NewIdempotencyMiddleware(store idempotency.Store, opts ...idempotency.Option) func(http.Handler) http.Handler {
 	return idempotency.NewRouter(store, IdempotentRoutes, opts...).Handler
 }
