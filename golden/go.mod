@@ -1,0 +1,3 @@
+module github.com/idemgen/idemgen/golden
+
+go 1.26.0
