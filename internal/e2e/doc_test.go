@@ -6,11 +6,10 @@
 //   - TestEndToEnd builds std-http, chi, gorilla and strict servers for
 //     testdata/payments.yaml and drives each over real HTTP from a test
 //     program run with `go test` inside the temporary module.
-//   - TestGoldenTypeCheck type-checks every golden/<case>/idempotency.gen.go
-//     against oapi-codegen's output for testdata/specs/<case>.
-//   - TestCorpusCompiles does the same for every corpus document that
-//     oapi-codegen can generate a std-http server for, with every POST and
-//     PATCH marked.
+//   - TestCorpusCompiles type-checks the wrappers against oapi-codegen's
+//     std-http server for every corpus document that oapi-codegen can
+//     generate one for, with every POST and PATCH marked. (The golden Go
+//     files are type-checked in package generator, TestGoldenTypeChecks.)
 //   - TestGoGenerateExample runs go generate on examples/payments in a fresh
 //     module with both tools in go.mod, and compares the outputs with the
 //     committed ones.
