@@ -116,17 +116,28 @@ func render(ctx context.Context, opts Options) ([]output, error) {
 	// is generated from it and Resolve must wait for it.
 	var spec []byte
 	var specErr error
+	var specWarnings []string
+	augmentSpec := func(m model.Model) ([]byte, error) {
+		return safe("augment.Augment", func() ([]byte, error) {
+			res, err := augment.Augment(r.Root, m)
+			if err != nil {
+				return nil, err
+			}
+			specWarnings = res.Warnings
+			return res.Spec, nil
+		})
+	}
 	specDone := make(chan struct{})
 	switch {
 	case !wants[kindSpec] && !(wants[kindGo] && augmented):
 		close(specDone)
 	case augmented:
-		spec, specErr = safe("augment.Spec", func() ([]byte, error) { return augment.Spec(r.Root, r.Model) })
+		spec, specErr = augmentSpec(r.Model)
 		close(specDone)
 	default:
 		go func() {
 			defer close(specDone)
-			spec, specErr = safe("augment.Spec", func() ([]byte, error) { return augment.Spec(r.Root, r.Model) })
+			spec, specErr = augmentSpec(r.Model)
 		}()
 	}
 
@@ -157,7 +168,12 @@ func render(ctx context.Context, opts Options) ([]output, error) {
 	if len(published.Operations) != len(r.Model.Operations) && wants[kindSpec] && specErr == nil {
 		// oapi-codegen's configuration filtered operations out: they get
 		// no wrapper, so the published contract leaves them out too.
-		spec, specErr = safe("augment.Spec", func() ([]byte, error) { return augment.Spec(r.Root, published) })
+		spec, specErr = augmentSpec(published)
+	}
+	if specErr == nil {
+		// What the published document could not say, said once, for the
+		// model it was finally rendered from.
+		warn(specWarnings)
 	}
 
 	outs := make([]output, 0, len(targets))

@@ -217,3 +217,30 @@ func TestTargets(t *testing.T) {
 		}
 	}
 }
+
+// The augmented spec cannot carry the contract of a path item that lives
+// in another file; Run says so on Stderr instead of publishing less than
+// the wrappers enforce without a word.
+func TestRunWarnsWhatTheSpecCannotDocument(t *testing.T) {
+	var stderr strings.Builder
+	dir := t.TempDir()
+	opts := Options{
+		Spec:    filepath.Join("..", "testdata", "specs", "multi_file", "openapi.yaml"),
+		GoOut:   filepath.Join(dir, DefaultGoOut),
+		SpecOut: filepath.Join(dir, "openapi.idempotent.yaml"),
+		DocsOut: Skip,
+		Stderr:  &stderr,
+	}
+	if err := Run(context.Background(), opts); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/payments", "/payments/{id}/capture"} {
+		want := path + ": the path item is a $ref to another file; its contract is not added"
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr.String())
+		}
+	}
+	if n := strings.Count(stderr.String(), "idemgen: warning:"); n != 2 {
+		t.Errorf("%d warnings, want one per path item:\n%s", n, stderr.String())
+	}
+}
