@@ -38,21 +38,9 @@ func variantName(v keyVariant, single bool) string {
 		name += "Required"
 	}
 	if v.ttl != model.DefaultPolicy.TTL {
-		name += "TTL" + FormatTTL(v.ttl)
+		name += "TTL" + model.FormatDuration(v.ttl)
 	}
 	return name
-}
-
-// FormatTTL writes a duration compactly: 24h, 1h30m, 90s, 1.5s.
-func FormatTTL(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
 }
 
 func keyParameter(v keyVariant) *omap {
@@ -61,7 +49,7 @@ func keyParameter(v keyVariant) *omap {
 		"and the same request with that stored response, marked %s: true, without running the operation again. "+
 		"At most %d printable ASCII characters, with no comma unless sent as an RFC 9651 sf-string (\"abc\" is read as abc). "+
 		"A retry while the first request still runs gets 409 with Retry-After; the same key with a different request gets 422.",
-		FormatTTL(v.ttl), ReplayedHeader, idempotency.MaxKeyLength)
+		model.FormatDuration(v.ttl), ReplayedHeader, idempotency.MaxKeyLength)
 	if v.required {
 		desc += " Required: a request without it gets 400."
 	} else {

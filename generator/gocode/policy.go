@@ -52,7 +52,7 @@ func policySummary(p model.Policy) string {
 		parts[0] = "key required"
 	}
 	if p.TTL > 0 {
-		parts = append(parts, "TTL "+shortDuration(p.TTL))
+		parts = append(parts, "TTL "+model.FormatDuration(p.TTL))
 	}
 	if len(p.ScopeHeaders) > 0 {
 		parts = append(parts, "scoped by "+strings.Join(p.ScopeHeaders, ", "))
@@ -67,7 +67,7 @@ func policySummary(p model.Policy) string {
 		parts = append(parts, fmt.Sprintf("stored body at most %d bytes", p.MaxResponseBytes))
 	}
 	if p.Wait > 0 {
-		parts = append(parts, "retries wait up to "+shortDuration(p.Wait))
+		parts = append(parts, "retries wait up to "+model.FormatDuration(p.Wait))
 	}
 	return strings.Join(parts, ", ")
 }
@@ -91,17 +91,4 @@ func goDuration(d time.Duration) string {
 		}
 	}
 	return fmt.Sprintf("time.Duration(%d)", int64(d))
-}
-
-// shortDuration is time.Duration.String without trailing zero units:
-// 48h rather than 48h0m0s.
-func shortDuration(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
 }

@@ -77,7 +77,7 @@ func newData(m model.Model) data {
 		d.AnyWait = d.AnyWait || p.Wait > 0
 		d.AnyStored5xx = d.AnyStored5xx || p.StoreServerErrors
 		d.AnyScope = d.AnyScope || len(p.ScopeHeaders) > 0
-		r := row{Method: op.Method, Path: op.Path, OperationID: op.OperationID, Required: "no", TTL: augment.FormatTTL(p.TTL), Notes: notes(p)}
+		r := row{Method: op.Method, Path: op.Path, OperationID: op.OperationID, Required: "no", TTL: model.FormatDuration(p.TTL), Notes: notes(p)}
 		if p.Required {
 			r.Required = "yes"
 		}
@@ -128,7 +128,7 @@ func notes(p model.Policy) string {
 		n = append(n, "5xx responses stored and replayed")
 	}
 	if p.Wait > 0 {
-		n = append(n, "a concurrent retry waits up to "+augment.FormatTTL(p.Wait))
+		n = append(n, "a concurrent retry waits up to "+model.FormatDuration(p.Wait))
 	}
 	return strings.Join(n, "; ")
 }

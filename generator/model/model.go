@@ -6,6 +6,7 @@ package model
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -94,4 +95,17 @@ func (o Origin) String() string {
 		return fmt.Sprintf("%s:%d", o.File, o.Line)
 	}
 	return fmt.Sprintf("%s:%d:%d", o.File, o.Line, o.Column)
+}
+
+// FormatDuration writes a duration as the docs and comments show it: 24h,
+// 1h30m, 90s, 1.5s, rather than time.Duration's 24h0m0s.
+func FormatDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
