@@ -6,6 +6,11 @@
 //   - TestEndToEnd builds std-http, chi, gorilla and strict servers for
 //     testdata/payments.yaml and drives each over real HTTP from a test
 //     program run with `go test` inside the temporary module.
+//   - TestEndToEndAugmented generates oapi-codegen's server and client
+//     from idemgen's augmented spec (-server-spec augmented), so the
+//     marked operations take params; the same HTTP checks run, and the
+//     generated client sends Idempotency-Key as a typed parameter and
+//     decodes the problem responses.
 //   - TestCorpusCompiles type-checks the wrappers against oapi-codegen's
 //     std-http server for every corpus document that oapi-codegen can
 //     generate one for, with every POST and PATCH marked. (The golden Go
