@@ -101,7 +101,7 @@ type problemResponse struct {
 var problemResponses = []problemResponse{
 	{"IdempotencyKeyInvalid", 400, "The Idempotency-Key header is missing where the operation requires it, or invalid: empty, longer than 256 bytes, a control or non-ASCII character, a list, a malformed sf-string, or repeated.", []Problem{ProblemKeyMissing, ProblemKeyInvalid}},
 	{"IdempotencyKeyInUse", 409, "A request with the same Idempotency-Key is still being processed. Retry after the Retry-After delay with the same key.", []Problem{ProblemInUse}},
-	{"IdempotencyRequestTooLarge", 413, "The request body is larger than this operation accepts, so it cannot be fingerprinted.", []Problem{ProblemTooLarge}},
+	{"IdempotencyRequestTooLarge", 413, "The request carries an Idempotency-Key and its body is larger than this operation accepts (by default 1 MiB), so it was not processed.", []Problem{ProblemTooLarge}},
 	{"IdempotencyKeyReused", 422, "The Idempotency-Key was already used for a different request (method, path, query or body differ). The original result is kept; use a new key for a new request.", []Problem{ProblemReused}},
 	{"IdempotencyStoreUnavailable", 503, "The idempotency store is unreachable, so the request was not processed. Retry later with the same key.", []Problem{ProblemStore}},
 }
@@ -124,18 +124,6 @@ func (pr problemResponse) value(schemaName string) *omap {
 		"examples", examples,
 	)))
 	return resp
-}
-
-// statuses lists the problem responses an operation with policy p gets.
-func statuses(p model.Policy) []problemResponse {
-	var out []problemResponse
-	for _, pr := range problemResponses {
-		if pr.status == 413 && p.MaxRequestBytes <= 0 {
-			continue
-		}
-		out = append(out, pr)
-	}
-	return out
 }
 
 func ref(section, name string) *omap {

@@ -36,8 +36,9 @@
 //     components.responses gets it in the shared component only when no
 //     operation outside the model references that component; otherwise
 //     the header is left out there and a warning says so.
-//   - 400, 409, 422 and 503 responses, and 413 where maxRequestBytes is
-//     set, as $refs to components.responses entries with an
+//   - 400, 409, 413, 422 and 503 responses (413 on every operation: the
+//     runtime caps the body it fingerprints at 1 MiB unless maxRequestBytes
+//     says otherwise), as $refs to components.responses entries with an
 //     application/problem+json body (components.schemas.Problem, RFC 9457)
 //     and examples carrying the runtime's own codes. A status the
 //     operation already declares keeps the author's response.

@@ -90,7 +90,7 @@ func (a *augmenter) operation(root cursor, op model.Operation) {
 			a.replayHeader(root, rc, responses.Content[i], responses.Content[i+1], where)
 		}
 	}
-	for _, pr := range statuses(op.Policy) {
+	for _, pr := range problemResponses {
 		code := statusKey(pr.status)
 		if value(responses, code) != nil {
 			continue // the author's own response for this status stays

@@ -63,7 +63,7 @@ var (
 		"The first request with this key is still running. The response carries Retry-After (seconds); retry then with the same key."}
 	ProblemTooLarge = Problem{http.StatusRequestEntityTooLarge, idempotency.CodeBodyTooLarge, "Request body too large",
 		"The request body is larger than this operation accepts.",
-		"The request body is larger than the operation's maxRequestBytes."}
+		"The request carries a key and its body is larger than the operation accepts: 1 MiB unless its Notes give another limit."}
 	ProblemReused = Problem{http.StatusUnprocessableEntity, idempotency.CodeKeyReused, "Idempotency key reused",
 		"This Idempotency-Key was already used for a different request (method, path, query or body differ).",
 		"The key was already used for a different request (method, path, query or body differ). Use a new key for a new request."}

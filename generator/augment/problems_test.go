@@ -88,3 +88,25 @@ func TestProblemsMatchRuntime(t *testing.T) {
 		t.Error("409 without Retry-After")
 	}
 }
+
+// The published contract promises a 413 on every marked operation with the
+// runtime's default cap written out as "1 MiB"; a middleware without
+// WithMaxRequestBody must enforce exactly that.
+func TestDefaultBodyLimitIsThePublishedOne(t *testing.T) {
+	if idempotency.DefaultMaxRequestBody != 1<<20 {
+		t.Fatalf("DefaultMaxRequestBody = %d; the contract texts say 1 MiB", idempotency.DefaultMaxRequestBody)
+	}
+	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(201) })
+	h := idempotency.NewMiddleware(idempotency.NewMemoryStore(time.Hour)).Handler(ok)
+	if w := send(h, "at-limit", strings.Repeat("x", 1<<20)); w.Code != http.StatusCreated {
+		t.Errorf("a body of exactly 1 MiB: status %d, want 201", w.Code)
+	}
+	if w := send(h, "over-limit", strings.Repeat("x", 1<<20+1)); w.Code != http.StatusRequestEntityTooLarge {
+		t.Errorf("a body of 1 MiB + 1 byte: status %d, want 413", w.Code)
+	}
+	for _, where := range []string{ProblemTooLarge.When, problemResponses[2].desc} {
+		if !strings.Contains(where, "1 MiB") {
+			t.Errorf("413 text does not state the default limit: %q", where)
+		}
+	}
+}

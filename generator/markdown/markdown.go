@@ -41,7 +41,6 @@ type data struct {
 	Ops                    []row
 	AnyRequired            bool
 	AllRequired            bool
-	AnyTooLarge            bool
 	AnyWait                bool
 	AnyStored5xx           bool
 	AnyScope               bool
@@ -73,7 +72,6 @@ func newData(m model.Model) data {
 		p := op.Policy
 		d.AnyRequired = d.AnyRequired || p.Required
 		d.AllRequired = d.AllRequired && p.Required
-		d.AnyTooLarge = d.AnyTooLarge || p.MaxRequestBytes > 0
 		d.AnyWait = d.AnyWait || p.Wait > 0
 		d.AnyStored5xx = d.AnyStored5xx || p.StoreServerErrors
 		d.AnyScope = d.AnyScope || len(p.ScopeHeaders) > 0
@@ -94,9 +92,7 @@ func newData(m model.Model) data {
 	}
 	add(augment.ProblemKeyInvalid, "")
 	add(augment.ProblemInUse, "")
-	if d.AnyTooLarge {
-		add(augment.ProblemTooLarge, "operations with a request body limit (see Notes)")
-	}
+	add(augment.ProblemTooLarge, "")
 	add(augment.ProblemReused, "")
 	add(augment.ProblemStore, "")
 	return d

@@ -64,10 +64,15 @@ func TestRenderOmitsWhatNoPolicyUses(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := string(out)
-	for _, absent := range []string{augment.ProblemKeyMissing.Code, augment.ProblemTooLarge.Code, "scoped", "stored and replayed only"} {
+	for _, absent := range []string{augment.ProblemKeyMissing.Code, "scoped", "stored and replayed only", "(else 413)"} {
 		if strings.Contains(s, absent) {
 			t.Errorf("page mentions %q though no operation needs it", absent)
 		}
+	}
+	// The default body cap applies to every operation, so 413 is always
+	// listed, with the default limit.
+	if !strings.Contains(s, "| 413 | `"+augment.ProblemTooLarge.Code+"` |") || !strings.Contains(s, "1 MiB") {
+		t.Errorf("page does not list 413 with the default limit:\n%s", s)
 	}
 	if !strings.Contains(s, "# Idempotency\n") || !strings.Contains(s, "`/a\\|b`") {
 		t.Errorf("title or escaped path wrong:\n%s", s)
