@@ -224,3 +224,33 @@ func TestResentClaimIsAcquiredAgain(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestResentCompleteIsAcknowledged plays a Complete whose reply was lost and
+// which the client resent with the same arguments: the write landed, so the
+// resend succeeds, while a second Complete with another record is refused
+// and leaves the first intact.
+func TestResentCompleteIsAcknowledged(t *testing.T) {
+	s, client := newTestStore(t)
+	ctx := context.Background()
+	c, err := s.Claim(ctx, "k", "fp", time.Minute)
+	if err != nil || c.State != idempotency.Acquired {
+		t.Fatalf("Claim: %+v, %v", c, err)
+	}
+	rec := sampleRecord("fp")
+	args := []any{c.Token, rec.Fingerprint, encodeRecord(rec), int64(60000)}
+	for i := range 2 {
+		ok, err := completeScript.Run(ctx, client, s.keys("k"), args...).Int()
+		if err != nil || ok != 1 {
+			t.Fatalf("complete call %d: %d, %v; want acknowledged", i, ok, err)
+		}
+	}
+	other := sampleRecord("fp")
+	other.Body = []byte("a different response")
+	if err := s.Complete(ctx, "k", c.Token, other); !errors.Is(err, idempotency.ErrNotOwner) {
+		t.Fatalf("second Complete with another record: %v, want ErrNotOwner", err)
+	}
+	got, err := s.Claim(ctx, "k", "fp", time.Minute)
+	if err != nil || got.State != idempotency.Completed || string(got.Record.Body) != string(rec.Body) {
+		t.Fatalf("after the refused Complete: %+v, %v; want the first record", got, err)
+	}
+}

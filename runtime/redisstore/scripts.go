@@ -44,9 +44,17 @@ return {0, taken}
 `)
 
 // completeScript: KEYS rec, lease; ARGV token, fingerprint, record, ttl ms.
+// A record already completed under this token with these very bytes means
+// the client resent this call after its reply was lost: it is acknowledged,
+// so the owner does not report a lost claim for a write that landed. Any
+// other second Complete is refused.
 var completeScript = redis.NewScript(`
 local v = redis.call('HMGET', KEYS[1], 't', 'r')
-if v[1] ~= ARGV[1] or v[2] then
+if v[1] ~= ARGV[1] then
+  return 0
+end
+if v[2] then
+  if v[2] == ARGV[3] then return 1 end
   return 0
 end
 if ARGV[2] ~= '' then
