@@ -6,7 +6,9 @@ type infoKey struct{}
 
 // FromContext returns the idempotency [Info] of the request whose context
 // ctx is. It is there while a handler runs under a claimed key; ok is false
-// for requests without a key or outside the middleware.
+// for requests without a key or outside the middleware. Info.Replayed is
+// always false here, since a replay never runs the handler; it is part of
+// the seed API for code that builds an Info of its own.
 func FromContext(ctx context.Context) (Info, bool) {
 	info, ok := ctx.Value(infoKey{}).(*Info)
 	if !ok || info == nil {

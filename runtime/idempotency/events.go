@@ -7,8 +7,8 @@ type Outcome uint8
 
 // Outcomes reported to the observer (see [WithObserver]). A request that
 // runs its handler reports two: how it got the key (Acquired or
-// ExpiredTakeover) and how it ended (Completed, NotStored, Abandoned or
-// OwnershipLost).
+// ExpiredTakeover) and how it ended (Completed, NotStored, Abandoned,
+// OwnershipLost, or StoreError when storing the response failed).
 const (
 	OutcomeAcquired        Outcome = iota + 1 // key claimed; the handler runs
 	OutcomeReplayed                           // stored response replayed; the handler did not run
@@ -66,8 +66,9 @@ type Event struct {
 	Key string
 	// Status is the response status where one is known.
 	Status int
-	// Err is the cause of StoreError, KeyInvalid, BodyUnreadable,
-	// OwnershipLost and FailOpen.
+	// Err is the cause of StoreError, KeyInvalid, BodyTooLarge,
+	// BodyUnreadable, OwnershipLost and FailOpen. On NotStored and
+	// Abandoned it is the error of releasing the key, if that failed.
 	Err error
 	// Elapsed is the time since the middleware received the request.
 	Elapsed time.Duration

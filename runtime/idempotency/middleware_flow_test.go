@@ -201,7 +201,11 @@ func TestInfoInContext(t *testing.T) {
 	if !ok || got.Key != "my-key" || got.Replayed || got.CreatedAt.Before(before) || !got.ExpiresAt.After(got.CreatedAt) {
 		t.Fatalf("Info = %+v, %v", got, ok)
 	}
+	got, ok = Info{}, true
 	serve(mw, http.MethodPost, "/p", "", "{}")
+	if ok {
+		t.Fatalf("a request without a key has Info %+v in its context", got)
+	}
 	if _, ok := FromContext(context.Background()); ok {
 		t.Fatal("FromContext on a bare context reported ok")
 	}

@@ -18,7 +18,7 @@ import (
 //     as far as the store's own Lock is atomic across them.
 //   - No lease and no takeover. A Lock held by a process that crashed stays
 //     held until the store itself forgets it; until then every retry of
-//     that key gets 409. Renewal is a no-op.
+//     that key gets 409. Renewal only moves this process's own deadline.
 //   - In-flight details are local. Another process's in-flight request
 //     shows no fingerprint (so it gets 409, never 422) and no lease time.
 //   - Single-valued headers. CachedResponse keeps one value per name, so
