@@ -16,7 +16,8 @@ type Options struct {
 	// Spec is the OpenAPI document (3.0, 3.1 or Swagger 2.0, YAML or JSON).
 	Spec string
 	// Package is the Go package of the generated file: the package
-	// oapi-codegen generated ServerInterface into. Default "api".
+	// oapi-codegen generated ServerInterface into. Default: the package
+	// named in the OapiConfig file, else "api".
 	Package string
 	// GoOut is the Go file. Default: idempotency.gen.go beside the spec.
 	GoOut string

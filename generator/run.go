@@ -159,7 +159,7 @@ func render(ctx context.Context, opts Options) ([]output, error) {
 		warn(warnings)
 		if goErr == nil {
 			goSrc, goErr = safe("gocode.Render", func() ([]byte, error) {
-				return gocode.Render(resolved, gocode.Options{Package: packageName(opts.Package), Source: filepath.Base(opts.Spec)})
+				return gocode.Render(resolved, gocode.Options{Package: packageName(opts.Package, cfg.PackageName), Source: filepath.Base(opts.Spec)})
 			})
 			published = resolved
 		}
@@ -236,9 +236,15 @@ func safe(name string, f func() ([]byte, error)) (data []byte, err error) {
 	return f()
 }
 
-func packageName(p string) string {
-	if p == "" {
-		return DefaultPackage
+// packageName is the package asked for, else the one oapi-codegen's
+// configuration writes into (so that `idemgen -check -oapi-config …` run
+// outside go generate agrees with what go generate wrote), else the default.
+func packageName(asked, oapiConfig string) string {
+	switch {
+	case asked != "":
+		return asked
+	case oapiConfig != "":
+		return oapiConfig
 	}
-	return p
+	return DefaultPackage
 }

@@ -49,7 +49,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		mark    string
 		version bool
 	)
-	fl.StringVar(&opts.Package, "package", os.Getenv("GOPACKAGE"), "Go package of the generated file (default: $GOPACKAGE under go generate, else \""+generator.DefaultPackage+"\")")
+	fl.StringVar(&opts.Package, "package", os.Getenv("GOPACKAGE"), "Go package of the generated file (default: $GOPACKAGE under go generate, else the -oapi-config file's package, else \""+generator.DefaultPackage+"\")")
 	fl.StringVar(&opts.GoOut, "o", "", "Go output file (default "+generator.DefaultGoOut+" beside the spec)")
 	fl.StringVar(&opts.SpecOut, "spec-out", "", "augmented spec output (default <spec>.idempotent.<ext> beside the spec)")
 	fl.StringVar(&opts.DocsOut, "docs-out", "", "Markdown output (default "+generator.DefaultDocsOut+" beside the spec)")

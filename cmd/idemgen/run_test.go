@@ -96,3 +96,26 @@ func TestCheckExitStatus(t *testing.T) {
 		t.Errorf("-check after an edit: exit %d, stderr:\n%s", code, errOut.String())
 	}
 }
+
+// TestCheckOutsideGoGenerate runs the CI drift check as the README and the
+// usage text write it, without go generate's $GOPACKAGE, on a copy of the
+// example: the package must come from the oapi-codegen configuration, so
+// the committed outputs check clean.
+func TestCheckOutsideGoGenerate(t *testing.T) {
+	t.Setenv("GOPACKAGE", "")
+	dir := t.TempDir()
+	for _, name := range []string{"openapi.yaml", "oapi-codegen.yaml", "idempotency.gen.go", "openapi.idempotent.yaml", "IDEMPOTENCY.md"} {
+		data, err := os.ReadFile(filepath.Join("..", "..", "examples", "payments", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var out, errOut bytes.Buffer
+	args := []string{"-check", "-oapi-config", filepath.Join(dir, "oapi-codegen.yaml"), filepath.Join(dir, "openapi.yaml")}
+	if code := run(context.Background(), args, &out, &errOut); code != 0 {
+		t.Fatalf("idemgen %s = %d:\n%s%s", strings.Join(args, " "), code, out.String(), errOut.String())
+	}
+}

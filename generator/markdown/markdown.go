@@ -13,6 +13,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"text/template"
 
@@ -62,7 +63,9 @@ type problem struct {
 
 func newData(m model.Model) data {
 	d := data{
-		Title: m.Title, Version: m.Version, Source: m.Source,
+		// The base name only, as in the Go file: the page must not change
+		// with the directory idemgen ran from or how the path was spelled.
+		Title: m.Title, Version: m.Version, Source: filepath.Base(m.Source),
 		AllRequired:  len(m.Operations) > 0,
 		MaxKeyLength: idempotency.MaxKeyLength,
 		RetryAfter:   idempotency.RetryAfterSeconds,
