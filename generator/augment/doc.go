@@ -50,8 +50,11 @@
 // output changes nothing.
 //
 // Augment also returns warnings: operations not found in this file (a
-// path item $ref'd from another file) and responses whose replay header
-// could not be documented. Overlay writes the same additions as an Overlay
+// path item $ref'd from another file), responses whose replay header could
+// not be documented, a status the author already declares (their response
+// stays, so the idempotency problem for it goes undocumented), and an
+// author's Idempotency-Key header that is not required where the policy
+// requires the key. Overlay writes the same additions as an Overlay
 // 1.0 document; when there is nothing to add its action list is empty.
 //
 // Swagger 2.0 documents give ErrSwagger2: their contract would live in

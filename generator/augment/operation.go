@@ -77,7 +77,15 @@ func (a *augmenter) operation(root cursor, op model.Operation) {
 	}
 	c := cursor{node: opNode, key: ok, path: []string{"paths", pk.Value, ok.Value}}
 
-	if !op.DeclaresKeyHeader && !a.declaresKey(value(item, "parameters"), value(opNode, "parameters")) {
+	declared := a.declaredKey(value(item, "parameters"), value(opNode, "parameters"))
+	switch {
+	case declared != nil:
+		// The author's header stays; say where it promises less than the
+		// server enforces, since clients generated from it would not know.
+		if op.Policy.Required && scalar(declared, "required") != "true" {
+			a.warn("%s: declares its own Idempotency-Key header without required: true, but x-idempotent makes the key required (a request without it gets 400)", where)
+		}
+	case !op.DeclaresKeyHeader:
 		v := keyVariant{op.Policy.Required, op.Policy.TTL}
 		name := a.component(root, "parameters", variantName(v, a.single), keyParameter(v))
 		a.p.appendTo(c, "parameters", ref("parameters", name))
@@ -92,17 +100,36 @@ func (a *augmenter) operation(root cursor, op model.Operation) {
 	}
 	for _, pr := range problemResponses {
 		code := statusKey(pr.status)
-		if value(responses, code) != nil {
-			continue // the author's own response for this status stays
+		if own := value(responses, code); own != nil {
+			// The author's own response for this status stays, and the
+			// idempotency problems it does not describe are named.
+			if name, isRef := localRef(own, "responses"); !isRef || !a.ours(name) {
+				a.warn("%s: declares its own %s response, which stays; it does not document %s", where, code, problemCodes(pr, op.Policy))
+			}
+			continue
 		}
 		name := a.problemResponse(root, pr)
 		a.p.put(a.p.enter(c, "responses"), code, ref("responses", name))
 	}
 }
 
-// declaresKey reports that a parameter list (the path item's or the
-// operation's) already has an Idempotency-Key header, in any letter case.
-func (a *augmenter) declaresKey(lists ...*yaml.Node) bool {
+// problemCodes names the problems of a response that an operation with
+// policy p can meet, for a warning.
+func problemCodes(pr problemResponse, p model.Policy) string {
+	var codes []string
+	for _, e := range pr.examples {
+		if e.Code == ProblemKeyMissing.Code && !p.Required {
+			continue
+		}
+		codes = append(codes, e.Code)
+	}
+	return strings.Join(codes, " or ")
+}
+
+// declaredKey returns the Idempotency-Key header parameter that a parameter
+// list (the path item's or the operation's) already has, in any letter
+// case, resolved when it is a $ref to components.parameters; nil if none.
+func (a *augmenter) declaredKey(lists ...*yaml.Node) *yaml.Node {
 	for _, l := range lists {
 		if l == nil || l.Kind != yaml.SequenceNode {
 			continue
@@ -112,11 +139,11 @@ func (a *augmenter) declaresKey(lists ...*yaml.Node) bool {
 				p = value(value(a.comps, "parameters"), name)
 			}
 			if p != nil && strings.EqualFold(scalar(p, "name"), HeaderName) && strings.EqualFold(scalar(p, "in"), "header") {
-				return true
+				return p
 			}
 		}
 	}
-	return false
+	return nil
 }
 
 // replayHeader documents Idempotency-Replayed on one response.
