@@ -2,7 +2,6 @@ package augment
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 
@@ -10,13 +9,6 @@ import (
 
 	"github.com/idemgen/idemgen/generator/model"
 )
-
-// ErrSwagger2 is returned for a Swagger 2.0 document: its parameters,
-// responses and headers live elsewhere than OpenAPI 3's components, and
-// rewriting it as OpenAPI 3 would change every line. Callers skip the
-// augmented spec with a warning (the Go code and the Markdown page do not
-// depend on it) or convert the document to OpenAPI 3 first.
-var ErrSwagger2 = errors.New("augment: Swagger 2.0 documents are not augmented; convert the document to OpenAPI 3 to publish the idempotency contract in it")
 
 // Result is the augmented document and what could not be documented.
 type Result struct {
@@ -82,6 +74,10 @@ type document struct {
 	file string
 	root *yaml.Node // the top-level mapping
 	json bool
+	// swagger: a Swagger 2.0 document, whose reusable objects live at the
+	// top level (parameters, responses, definitions) instead of under
+	// components, and which has no reusable headers.
+	swagger bool
 	// next maps each collection to the line of the node that follows it.
 	next map[*yaml.Node]int
 }
@@ -104,12 +100,10 @@ func parse(src []byte, m model.Model) (*document, error) {
 		return nil, fmt.Errorf("%s: augment: the document is not a mapping", file)
 	}
 	root := doc.Content[0]
-	if value(root, "swagger") != nil {
-		return nil, ErrSwagger2
-	}
-	if value(root, "openapi") == nil {
-		return nil, fmt.Errorf("%s: augment: no openapi version field; not an OpenAPI 3 document", file)
+	swagger := value(root, "swagger") != nil
+	if !swagger && value(root, "openapi") == nil {
+		return nil, fmt.Errorf("%s: augment: no openapi or swagger version field; not an OpenAPI document", file)
 	}
 	isJSON := m.Format == "json" || (m.Format == "" && bytes.HasPrefix(bytes.TrimSpace(src), []byte("{")))
-	return &document{file: file, root: root, json: isJSON}, nil
+	return &document{file: file, root: root, json: isJSON, swagger: swagger}, nil
 }

@@ -1,7 +1,6 @@
 package augment
 
 import (
-	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -233,13 +232,6 @@ func TestEmptyValuesAndCRLF(t *testing.T) {
 	}
 	if !strings.Contains(out, "      parameters:\r\n        - $ref:") {
 		t.Errorf("empty parameters not filled:\n%s", out)
-	}
-}
-
-func TestSwagger2(t *testing.T) {
-	_, err := Spec([]byte("swagger: '2.0'\ninfo: {title: t, version: '1'}\npaths: {}\n"), mdl("yaml"))
-	if !errors.Is(err, ErrSwagger2) {
-		t.Fatalf("err = %v", err)
 	}
 }
 

@@ -13,7 +13,7 @@ import (
 // problemResponse returns the component name of a problem response,
 // adding it (and the Problem schema it needs) when the document lacks it.
 func (a *augmenter) problemResponse(root cursor, pr problemResponse) string {
-	v := pr.value(a.problem)
+	v := pr.value(a.problem, a.d.swagger)
 	name, exists := a.pick("responses", pr.base, v)
 	if !exists {
 		a.schedule(root, "responses", name, v)
@@ -38,7 +38,7 @@ func (a *augmenter) component(root cursor, section, base string, v any) string {
 // exactly v, else Idempotency<base>, base2, base3, ... An author's own
 // component of the same name is never overwritten.
 func (a *augmenter) pick(section, base string, v any) (name string, exists bool) {
-	if n := value(value(a.comps, section), base); n != nil {
+	if n := value(a.section(section), base); n != nil {
 		// base is taken; an equal component under another name (ours from
 		// an earlier run, named for a different set of variants) is reused.
 		if other, ok := a.equalComponent(section, v); ok {
@@ -61,7 +61,7 @@ func (a *augmenter) pick(section, base string, v any) (name string, exists bool)
 			}
 			continue
 		}
-		n := value(value(a.comps, section), name)
+		n := value(a.section(section), name)
 		if n == nil {
 			return name, false
 		}
@@ -74,7 +74,7 @@ func (a *augmenter) pick(section, base string, v any) (name string, exists bool)
 
 // equalComponent finds a component of the section whose value equals v.
 func (a *augmenter) equalComponent(section string, v any) (string, bool) {
-	sec := value(a.comps, section)
+	sec := a.section(section)
 	if sec == nil || sec.Kind != yaml.MappingNode {
 		return "", false
 	}
@@ -92,5 +92,31 @@ func (a *augmenter) schedule(root cursor, section, name string, v any) {
 		a.added[section] = map[string]any{}
 	}
 	a.added[section][name] = v
-	a.p.put(a.p.enter(a.p.enter(root, "components"), section), name, v)
+	c := root
+	for _, k := range sectionKeys(a.d.swagger, section) {
+		c = a.p.enter(c, k)
+	}
+	a.p.put(c, name, v)
+}
+
+// section returns the document's section of reusable objects of a kind
+// ("parameters", "responses", "schemas", "headers": the names of OpenAPI
+// 3's components sections), or nil.
+func (a *augmenter) section(section string) *yaml.Node {
+	if a.d.swagger {
+		sec, ok := swaggerSections[section]
+		if !ok {
+			return nil
+		}
+		return value(a.d.root, sec)
+	}
+	return value(value(a.d.root, "components"), section)
+}
+
+// ref is a $ref to an entry of a section.
+func (a *augmenter) ref(section, name string) *omap { return ref(a.d.swagger, section, name) }
+
+// localRef returns the entry of a section that n is a $ref to.
+func (a *augmenter) localRef(n *yaml.Node, section string) (string, bool) {
+	return localRef(n, refPrefix(a.d.swagger, section))
 }

@@ -43,7 +43,7 @@ func variantName(v keyVariant, single bool) string {
 	return name
 }
 
-func keyParameter(v keyVariant) *omap {
+func keyParameter(v keyVariant, swagger bool) *omap {
 	desc := fmt.Sprintf("A unique key, chosen by the client, that makes retrying this request safe. "+
 		"The server keeps the result of the first request with a key for %s and answers a retry with the same key "+
 		"and the same request with that stored response, marked %s: true, without running the operation again. "+
@@ -55,22 +55,39 @@ func keyParameter(v keyVariant) *omap {
 	} else {
 		desc += " Optional: a request without it is processed normally, with no protection against duplicates."
 	}
-	return newMap(
+	p := newMap(
 		"name", HeaderName,
 		"in", "header",
 		"required", v.required,
 		"description", desc,
-		"schema", newMap("type", "string", "minLength", 1, "maxLength", idempotency.MaxKeyLength),
 	)
+	if swagger {
+		// Swagger 2.0: a non-body parameter states its type itself.
+		p.set("type", "string")
+		p.set("minLength", 1)
+		p.set("maxLength", idempotency.MaxKeyLength)
+		return p
+	}
+	p.set("schema", newMap("type", "string", "minLength", 1, "maxLength", idempotency.MaxKeyLength))
+	return p
 }
 
-func replayedHeader() *omap {
-	return newMap(
+// replayedHeader is the Idempotency-Replayed header object: a
+// components.headers entry in OpenAPI 3, written inline on each response
+// in Swagger 2.0, which has no reusable headers and types a header itself.
+func replayedHeader(swagger bool) *omap {
+	h := newMap(
 		"description", "Present, with the value true, when this response is the stored response to an earlier request "+
 			"with the same Idempotency-Key, replayed without running the operation again. A replayed response whose body "+
 			"was not stored (streamed, or over the size limit) has an empty body and the header Idempotency-Replay: omitted.",
-		"schema", newMap("type", "string", "enum", []any{"true"}),
 	)
+	if swagger {
+		h.set("type", "string")
+		h.set("enum", []any{"true"})
+		return h
+	}
+	h.set("schema", newMap("type", "string", "enum", []any{"true"}))
+	return h
 }
 
 func problemSchema() *omap {
@@ -106,28 +123,55 @@ var problemResponses = []problemResponse{
 	{"IdempotencyStoreUnavailable", 503, "The idempotency store is unreachable, so the request was not processed. Retry later with the same key.", []Problem{ProblemStore}},
 }
 
-func (pr problemResponse) value(schemaName string) *omap {
+// value is the response object; in Swagger 2.0 the body is a schema and
+// one example per media type (the first problem's), not a content map.
+func (pr problemResponse) value(schemaName string, swagger bool) *omap {
+	resp := newMap("description", pr.desc)
+	if pr.status == 409 {
+		retry := newMap("description", "Seconds to wait before retrying with the same key.")
+		if swagger {
+			retry.set("type", "integer")
+		} else {
+			retry.set("schema", newMap("type", "integer"))
+		}
+		resp.set("headers", newMap("Retry-After", retry))
+	}
+	if swagger {
+		resp.set("schema", ref(true, "schemas", schemaName))
+		resp.set("examples", newMap("application/problem+json", pr.examples[0].example().omap()))
+		return resp
+	}
 	examples := &omap{}
 	for _, p := range pr.examples {
 		name := strings.TrimPrefix(p.Code, "idempotency_")
 		examples.set(name, newMap("summary", p.Title, "value", p.example().omap()))
 	}
-	resp := newMap("description", pr.desc)
-	if pr.status == 409 {
-		resp.set("headers", newMap("Retry-After", newMap(
-			"description", "Seconds to wait before retrying with the same key.",
-			"schema", newMap("type", "integer"),
-		)))
-	}
 	resp.set("content", newMap("application/problem+json", newMap(
-		"schema", ref("schemas", schemaName),
+		"schema", ref(false, "schemas", schemaName),
 		"examples", examples,
 	)))
 	return resp
 }
 
-func ref(section, name string) *omap {
-	return newMap("$ref", "#/components/"+section+"/"+escapePointer(name))
+// swaggerSections maps a components section to the top-level key that
+// holds the same objects in Swagger 2.0.
+var swaggerSections = map[string]string{"parameters": "parameters", "responses": "responses", "schemas": "definitions"}
+
+// sectionKeys is the path from the root to a section of reusable objects.
+func sectionKeys(swagger bool, section string) []string {
+	if swagger {
+		return []string{swaggerSections[section]}
+	}
+	return []string{"components", section}
+}
+
+// refPrefix is the start of a local $ref into a section.
+func refPrefix(swagger bool, section string) string {
+	return "#/" + strings.Join(sectionKeys(swagger, section), "/") + "/"
+}
+
+func ref(swagger bool, section, name string) *omap {
+	return newMap("$ref", refPrefix(swagger, section)+escapePointer(name))
 }
 
 func escapePointer(s string) string {

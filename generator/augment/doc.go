@@ -57,7 +57,15 @@
 // requires the key. Overlay writes the same additions as an Overlay
 // 1.0 document; when there is nothing to add its action list is empty.
 //
-// Swagger 2.0 documents give ErrSwagger2: their contract would live in
-// other places (top-level parameters and responses, inline headers), and
-// callers skip the augmented spec with a warning.
+// Swagger 2.0 documents get the same contract where Swagger 2.0 keeps
+// such things, with the same names, variants, reuse and warnings: the key
+// parameters under the top-level parameters ($ref '#/parameters/<Name>',
+// with type, minLength and maxLength on the parameter itself), the problem
+// responses under the top-level responses ($ref '#/responses/<Name>',
+// each with schema $ref '#/definitions/Problem' and one example, the first
+// problem's, under examples.application/problem+json, whatever the
+// document's produces says), and the Problem schema under definitions.
+// Swagger 2.0 has no reusable headers, so Idempotency-Replayed is written
+// inline on each response, with type: string and enum: ["true"]. Overlay
+// shares the planning, so it works for Swagger 2.0 documents too.
 package augment

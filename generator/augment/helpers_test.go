@@ -7,7 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi2"
+	"github.com/getkin/kin-openapi/openapi2conv"
 	"github.com/getkin/kin-openapi/openapi3"
+	"go.yaml.in/yaml/v4"
 
 	"github.com/idemgen/idemgen/generator/model"
 )
@@ -27,8 +30,27 @@ func mdl(format string, ops ...model.Operation) model.Model {
 
 func required(ttl time.Duration) model.Policy { return model.Policy{Required: true, TTL: ttl} }
 
-// validate loads a document with kin-openapi and validates it.
+// validate loads a document with kin-openapi and validates it; a Swagger
+// 2.0 document is read with openapi2 and converted by openapi2conv first,
+// as idemgen itself reads one.
 func validate(src []byte) error {
+	var top struct {
+		Swagger string `yaml:"swagger"`
+	}
+	if err := yaml.Unmarshal(src, &top); err != nil {
+		return fmt.Errorf("load: %w", err)
+	}
+	if top.Swagger != "" {
+		var doc2 openapi2.T
+		if err := openapi2.UnmarshalFromData(src, &doc2); err != nil {
+			return fmt.Errorf("load: %w", err)
+		}
+		doc, err := openapi2conv.ToV3(&doc2)
+		if err != nil {
+			return fmt.Errorf("convert: %w", err)
+		}
+		return doc.Validate(context.Background())
+	}
 	l := openapi3.NewLoader()
 	doc, err := l.LoadFromData(src)
 	if err != nil {

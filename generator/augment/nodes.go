@@ -32,11 +32,10 @@ func scalar(n *yaml.Node, k string) string {
 	return ""
 }
 
-// localRef returns the component name that a $ref to
-// #/components/<section>/<name> inside this document points at.
-func localRef(n *yaml.Node, section string) (string, bool) {
+// localRef returns the name of the entry of a section of reusable objects
+// (see refPrefix) that a $ref inside this document points at.
+func localRef(n *yaml.Node, prefix string) (string, bool) {
 	r := scalar(n, "$ref")
-	prefix := "#/components/" + section + "/"
 	if !strings.HasPrefix(r, prefix) {
 		return "", false
 	}

@@ -16,7 +16,6 @@ type augmenter struct {
 	d        *document
 	m        model.Model
 	p        *planner
-	comps    *yaml.Node // existing components, or nil
 	warnings []string
 	// added holds the components this run adds, by section and name.
 	added map[string]map[string]any
@@ -32,7 +31,6 @@ func newAugmenter(d *document, m model.Model) *augmenter {
 	a := &augmenter{
 		d: d, m: m,
 		p:      &planner{file: d.file, sites: map[*yaml.Node]*site{}},
-		comps:  value(d.root, "components"),
 		added:  map[string]map[string]any{},
 		shared: map[string]int{},
 	}
@@ -87,8 +85,8 @@ func (a *augmenter) operation(root cursor, op model.Operation) {
 		}
 	case !op.DeclaresKeyHeader:
 		v := keyVariant{op.Policy.Required, op.Policy.TTL}
-		name := a.component(root, "parameters", variantName(v, a.single), keyParameter(v))
-		a.p.appendTo(c, "parameters", ref("parameters", name))
+		name := a.component(root, "parameters", variantName(v, a.single), keyParameter(v, a.d.swagger))
+		a.p.appendTo(c, "parameters", a.ref("parameters", name))
 	}
 
 	rk, responses := lookup(opNode, "responses")
@@ -103,13 +101,13 @@ func (a *augmenter) operation(root cursor, op model.Operation) {
 		if own := value(responses, code); own != nil {
 			// The author's own response for this status stays, and the
 			// idempotency problems it does not describe are named.
-			if name, isRef := localRef(own, "responses"); !isRef || !a.ours(name) {
+			if name, isRef := a.localRef(own, "responses"); !isRef || !a.ours(name) {
 				a.warn("%s: declares its own %s response, which stays; it does not document %s", where, code, problemCodes(pr, op.Policy))
 			}
 			continue
 		}
 		name := a.problemResponse(root, pr)
-		a.p.put(a.p.enter(c, "responses"), code, ref("responses", name))
+		a.p.put(a.p.enter(c, "responses"), code, a.ref("responses", name))
 	}
 }
 
@@ -128,15 +126,15 @@ func problemCodes(pr problemResponse, p model.Policy) string {
 
 // declaredKey returns the Idempotency-Key header parameter that a parameter
 // list (the path item's or the operation's) already has, in any letter
-// case, resolved when it is a $ref to components.parameters; nil if none.
+// case, resolved when it is a $ref to a shared parameter; nil if none.
 func (a *augmenter) declaredKey(lists ...*yaml.Node) *yaml.Node {
 	for _, l := range lists {
 		if l == nil || l.Kind != yaml.SequenceNode {
 			continue
 		}
 		for _, p := range l.Content {
-			if name, ok := localRef(p, "parameters"); ok {
-				p = value(value(a.comps, "parameters"), name)
+			if name, ok := a.localRef(p, "parameters"); ok {
+				p = value(a.section("parameters"), name)
 			}
 			if p != nil && strings.EqualFold(scalar(p, "name"), HeaderName) && strings.EqualFold(scalar(p, "in"), "header") {
 				return p
@@ -152,7 +150,7 @@ func (a *augmenter) replayHeader(root, rc cursor, k, resp *yaml.Node, where stri
 		return
 	}
 	if r := scalar(resp, "$ref"); r != "" {
-		name, ok := localRef(resp, "responses")
+		name, ok := a.localRef(resp, "responses")
 		if !ok {
 			a.warn("%s: response %s is a $ref to %s; Idempotency-Replayed is not documented on it", where, k.Value, r)
 			return
@@ -165,9 +163,18 @@ func (a *augmenter) replayHeader(root, rc cursor, k, resp *yaml.Node, where stri
 	if hasHeader(resp) {
 		return
 	}
-	name := a.component(root, "headers", "IdempotencyReplayed", replayedHeader())
 	rc2 := cursor{node: resp, key: k, path: with(rc.path, k.Value)}
-	a.p.put(a.p.enter(rc2, "headers"), ReplayedHeader, ref("headers", name))
+	a.p.put(a.p.enter(rc2, "headers"), ReplayedHeader, a.replayed(root))
+}
+
+// replayed is what a response's headers map gets for Idempotency-Replayed:
+// a $ref to the shared header in OpenAPI 3, the header itself in Swagger
+// 2.0.
+func (a *augmenter) replayed(root cursor) any {
+	if a.d.swagger {
+		return replayedHeader(true)
+	}
+	return a.ref("headers", a.component(root, "headers", "IdempotencyReplayed", replayedHeader(false)))
 }
 
 func hasHeader(resp *yaml.Node) bool {
@@ -183,10 +190,10 @@ func hasHeader(resp *yaml.Node) bool {
 	return false
 }
 
-// ours reports that components.responses[name] is one of the problem
+// ours reports that the shared response name is one of the problem
 // responses this package writes, which never carry the replay header.
 func (a *augmenter) ours(name string) bool {
-	n := value(value(a.comps, "responses"), name)
+	n := value(a.section("responses"), name)
 	if n == nil {
 		return false
 	}
@@ -195,7 +202,7 @@ func (a *augmenter) ours(name string) bool {
 		return false
 	}
 	for _, pr := range problemResponses {
-		if sameValue(have, pr.value(a.problem)) {
+		if sameValue(have, pr.value(a.problem, a.d.swagger)) {
 			return true
 		}
 	}
@@ -211,25 +218,26 @@ func (a *augmenter) sharedResponses(root cursor) {
 		names = append(names, n)
 	}
 	slices.Sort(names)
+	keys := sectionKeys(a.d.swagger, "responses")
+	where := strings.Join(keys, ".")
 	for _, name := range names {
 		total := 0
-		target := "#/components/responses/" + escapePointer(name)
+		target := refPrefix(a.d.swagger, "responses") + escapePointer(name)
 		walkRefs(a.d.root, func(r string) {
 			if r == target {
 				total++
 			}
 		})
-		respsKey, resps := lookup(a.comps, "responses")
+		resps := a.section("responses")
 		ck, comp := lookup(resps, name)
 		switch {
 		case comp == nil || comp.Kind != yaml.MappingNode || value(comp, "$ref") != nil:
-			a.warn("components.responses.%s: not a local response object; Idempotency-Replayed is not documented on it", name)
+			a.warn("%s.%s: not a local response object; Idempotency-Replayed is not documented on it", where, name)
 		case total != a.shared[name]:
-			a.warn("components.responses.%s is also used outside idempotent operations; Idempotency-Replayed is not documented on it", name)
+			a.warn("%s.%s is also used outside idempotent operations; Idempotency-Replayed is not documented on it", where, name)
 		case !hasHeader(comp):
-			c := cursor{node: comp, key: ck, path: []string{"components", respsKey.Value, name}}
-			h := a.component(root, "headers", "IdempotencyReplayed", replayedHeader())
-			a.p.put(a.p.enter(c, "headers"), ReplayedHeader, ref("headers", h))
+			c := cursor{node: comp, key: ck, path: with(keys, name)}
+			a.p.put(a.p.enter(c, "headers"), ReplayedHeader, a.replayed(root))
 		}
 	}
 }
