@@ -90,12 +90,6 @@ func render(ctx context.Context, opts Options) ([]output, error) {
 		}
 	}
 	warn(r.Warnings)
-	if r.Swagger2 && opts.SpecOut == "" {
-		// The contract is published by editing the document, which is
-		// done for OpenAPI 3 only; asked for explicitly, it fails instead.
-		opts.SpecOut = Skip
-		warn([]string{opts.Spec + ": a Swagger 2.0 document; no augmented copy is written (convert it to OpenAPI 3 to publish the contract in it)"})
-	}
 	targets, err := opts.targets(r.Model.Format)
 	if err != nil {
 		return nil, err
