@@ -244,3 +244,29 @@ func TestRunWarnsWhatTheSpecCannotDocument(t *testing.T) {
 		t.Errorf("%d warnings, want one per path item:\n%s", n, stderr.String())
 	}
 }
+
+// A Swagger 2.0 document's augmented copy stays Swagger 2.0, and a server
+// generated from it (-server-spec augmented) takes the key as params; the
+// wrappers must follow.
+func TestRunSwagger2ServerFromAugmented(t *testing.T) {
+	dir := t.TempDir()
+	spec := filepath.Join(dir, "openapi.yaml")
+	writeFile(t, spec, readFile(t, filepath.Join("..", "testdata", "specs", "swagger2", "openapi.yaml")))
+	var stderr strings.Builder
+	if err := Run(context.Background(), Options{Spec: spec, ServerSpec: ServerSpecAugmented, Stderr: &stderr}); err != nil {
+		t.Fatalf("Run: %v\n%s", err, stderr.String())
+	}
+	aug := readFile(t, filepath.Join(dir, "openapi.idempotent.yaml"))
+	if !strings.HasPrefix(aug, "swagger:") && !strings.Contains(aug, "\nswagger:") {
+		t.Errorf("augmented copy is not Swagger 2.0:\n%s", aug)
+	}
+	src := readFile(t, filepath.Join(dir, DefaultGoOut))
+	for _, want := range []string{
+		"func (s *IdempotentServer) AddPet(w http.ResponseWriter, r *http.Request, params AddPetParams) {",
+		"func (s *IdempotentServer) DeletePet(w http.ResponseWriter, r *http.Request, petId int64, params DeletePetParams) {",
+	} {
+		if !strings.Contains(src, want) {
+			t.Errorf("wrappers lack %q:\n%s", want, src)
+		}
+	}
+}
