@@ -101,6 +101,17 @@ func (e *events) outcomes() []Outcome {
 	return out
 }
 
+// count reports how many times o was observed.
+func (e *events) count(o Outcome) int {
+	n := 0
+	for _, x := range e.outcomes() {
+		if x == o {
+			n++
+		}
+	}
+	return n
+}
+
 func (e *events) has(o Outcome) bool {
 	for _, x := range e.outcomes() {
 		if x == o {
