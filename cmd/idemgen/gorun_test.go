@@ -63,16 +63,14 @@ func TestGoRunAtVersion(t *testing.T) {
 		}
 	}
 
-	goEnv := func(name string) string {
-		out, err := exec.Command(gobin, "env", name).Output()
-		if err != nil {
-			t.Fatalf("go env %s: %v", name, err)
-		}
-		return strings.TrimSpace(string(out))
+	env, err := exec.Command(gobin, "env", "GOMODCACHE", "GOPROXY").Output()
+	if err != nil {
+		t.Fatalf("go env: %v", err)
 	}
-	downloads := filepath.Join(goEnv("GOMODCACHE"), "cache", "download")
+	modcache, goproxy, _ := strings.Cut(strings.TrimRight(string(env), "\n"), "\n")
+	downloads := filepath.Join(modcache, "cache", "download")
 	proxies := []string{"file://" + filepath.ToSlash(proxy), "file://" + filepath.ToSlash(downloads)}
-	if p := goEnv("GOPROXY"); p != "" && p != "off" {
+	if p := goproxy; p != "" && p != "off" {
 		proxies = append(proxies, p) // only for a module this machine never downloaded
 	}
 

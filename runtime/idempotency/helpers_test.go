@@ -112,14 +112,7 @@ func (e *events) count(o Outcome) int {
 	return n
 }
 
-func (e *events) has(o Outcome) bool {
-	for _, x := range e.outcomes() {
-		if x == o {
-			return true
-		}
-	}
-	return false
-}
+func (e *events) has(o Outcome) bool { return e.count(o) > 0 }
 
 // faultyStore wraps a ClaimStore and fails the operations switched on.
 type faultyStore struct {
