@@ -48,7 +48,7 @@ func run(addr, storeSpec string) error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: newHandler(store), ReadHeaderTimeout: 10 * time.Second}
+	srv := newServer(newHandler(store))
 	log.Printf("payments: serving on http://%s with the %s store", ln.Addr(), storeSpec)
 
 	errc := make(chan error, 1)
@@ -64,4 +64,30 @@ func run(addr, storeSpec string) error {
 		return err
 	}
 	return nil
+}
+
+// The server's timeouts. The idempotency middleware reads the whole request
+// body before the handler runs (it is part of the fingerprint), so a client
+// that declares a body and then stalls holds a connection, a goroutine and
+// what it has sent so far until ReadTimeout ends the request: without one,
+// forever. WriteTimeout runs from the end of the request's headers, so it
+// covers reading the body, the handler and the answer, and must be longer
+// than ReadTimeout. An answer it cuts off is stored as status and headers
+// only, and its replay says so (Idempotency-Replay: omitted).
+const (
+	readHeaderTimeout = 10 * time.Second  // headers: slowloris
+	readTimeout       = 30 * time.Second  // headers and body: stalled bodies
+	writeTimeout      = 60 * time.Second  // body, handler and answer
+	idleTimeout       = 120 * time.Second // a keep-alive connection between requests
+)
+
+// newServer is the example's http.Server for h.
+func newServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+	}
 }

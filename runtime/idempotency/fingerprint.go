@@ -59,6 +59,10 @@ var (
 // declared Content-Length over the limit is refused before reading; an
 // undeclared one is refused after limit+1 bytes, so a 100 MB upload costs
 // one limit's worth of memory.
+//
+// The buffer grows with what has arrived, never ahead of it to the declared
+// length: a client that declares a megabyte and sends a byte holds a few
+// KiB, not a megabyte, until ReadTimeout ends it.
 func (st *reqState) readBody(r *http.Request, limit int64) error {
 	st.body = st.body[:0]
 	if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
@@ -67,25 +71,19 @@ func (st *reqState) readBody(r *http.Request, limit int64) error {
 	if r.ContentLength > limit {
 		return errBodyTooLarge
 	}
-	want := int64(512)
-	if r.ContentLength > 0 {
-		want = r.ContentLength + 1 // +1 to see EOF without growing
+	first := int64(firstBodyBuf)
+	if r.ContentLength < 0 {
+		first = 512 // chunked: usually small
 	}
-	if want > limit+1 {
-		want = limit + 1
-	}
-	if int64(cap(st.body)) < want {
-		st.body = make([]byte, 0, want)
+	if first = min(first, bodyCeil(r.ContentLength, 0, limit)); int64(cap(st.body)) < first {
+		st.body = make([]byte, 0, first)
 	}
 	for {
 		if len(st.body) == cap(st.body) {
 			if int64(len(st.body)) > limit {
 				return errBodyTooLarge
 			}
-			next := int64(cap(st.body)) * 2
-			if next > limit+1 {
-				next = limit + 1
-			}
+			next := min(2*int64(cap(st.body)), bodyCeil(r.ContentLength, len(st.body), limit))
 			grown := make([]byte, len(st.body), next)
 			copy(grown, st.body)
 			st.body = grown
@@ -102,6 +100,21 @@ func (st *reqState) readBody(r *http.Request, limit int64) error {
 			return errBodyRead
 		}
 	}
+}
+
+// firstBodyBuf is the first buffer for a body with a declared length (or
+// the whole body, if shorter): net/http's own read buffer is as large.
+const firstBodyBuf = 4 << 10
+
+// bodyCeil is the most the body buffer may hold once have bytes are in:
+// limit+1, to see one byte too many; and while the body is within its
+// declared length cl, cl+1, to see EOF without growing. It is always over
+// have (have <= limit), so a full buffer always grows.
+func bodyCeil(cl int64, have int, limit int64) int64 {
+	if cl > 0 && int64(have) <= cl {
+		return min(cl+1, limit+1)
+	}
+	return limit + 1
 }
 
 // appendPart appends one length-prefixed part to the hash input. The

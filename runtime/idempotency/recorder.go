@@ -4,9 +4,7 @@ import (
 	"bufio"
 	"net"
 	"net/http"
-	"slices"
-	"strings"
-	"sync/atomic"
+	"strconv"
 	"time"
 )
 
@@ -15,9 +13,21 @@ import (
 // It passes everything through to the wrapped writer while it keeps the
 // status, a snapshot of the headers as they were sent, and the body up to a
 // cap. A handler that flushes, or writes more than the cap, is recorded as
-// status and headers only (see [Record.BodyOmitted]). It supports
-// [http.Flusher] and Unwrap, so [http.ResponseController] reaches the
-// underlying writer.
+// status and headers only (see [Record.BodyOmitted]).
+//
+// So is a response the client did not get whole: a write the wrapped
+// writer failed or cut short (a client that hung up mid-body), or a body
+// shorter than its declared Content-Length. Only bytes the wrapped
+// writer accepted are ever recorded, so a replay never passes a truncated
+// body off as complete. The record is kept rather than dropped because the
+// operation did happen: releasing the key would let a retry run it twice.
+// Bytes the connection accepted may still be lost after the handler
+// returns (net/http sends its last buffer then); those responses are stored
+// whole, which is what the client should have received.
+//
+// It supports [http.Flusher] and Unwrap, so [http.ResponseController]
+// reaches the underlying writer, and FlushError, so a handler that flushes
+// through a ResponseController sees the flush's error.
 type ResponseRecorder struct {
 	http.ResponseWriter
 
@@ -83,31 +93,51 @@ func (r *ResponseRecorder) WriteHeader(code int) {
 }
 
 // Write captures the response body
+//
+// It records what the wrapped writer accepted: a failed or short write
+// means the client's copy is cut short, so the body is omitted from the
+// record (see the type's documentation).
 func (r *ResponseRecorder) Write(b []byte) (int, error) {
 	if !r.wroteHeader {
 		r.WriteHeader(http.StatusOK)
 	}
-	if !r.omitted {
-		if int64(len(r.body))+int64(len(b)) > r.maxBody {
-			r.omitted = true
-			r.body = r.body[:0]
-		} else {
-			r.body = append(r.body, b...)
-		}
+	n, err := r.ResponseWriter.Write(b)
+	switch {
+	case r.omitted:
+	case err == http.ErrBodyNotAllowed && n == 0:
+		// A 204 or 304 (or a HEAD) has no body: the client got the
+		// whole response, and there is nothing to record.
+	case err != nil || n < len(b):
+		r.omit()
+	case int64(len(r.body))+int64(n) > r.maxBody:
+		r.omit()
+	default:
+		r.body = append(r.body, b[:n]...)
 	}
-	return r.ResponseWriter.Write(b)
+	return n, err
+}
+
+// omit drops the recorded body: only status and headers are stored.
+func (r *ResponseRecorder) omit() {
+	r.omitted = true
+	r.body = r.body[:0]
 }
 
 // Flush sends buffered data to the client. The body is then streamed, so
 // only status and headers are recorded: a replay cannot honestly repeat a
 // stream's timing.
 func (r *ResponseRecorder) Flush() {
+	_ = r.FlushError()
+}
+
+// FlushError is Flush returning the wrapped writer's error, for
+// [http.ResponseController].
+func (r *ResponseRecorder) FlushError() error {
 	if !r.wroteHeader {
 		r.WriteHeader(http.StatusOK)
 	}
-	r.omitted = true
-	r.body = r.body[:0]
-	http.NewResponseController(r.ResponseWriter).Flush()
+	r.omit()
+	return http.NewResponseController(r.ResponseWriter).Flush()
 }
 
 // Hijack takes over the connection through the wrapped writer. What the
@@ -134,6 +164,11 @@ func (r *ResponseRecorder) finish() {
 		r.status = http.StatusOK
 		r.header = r.cache.snapshot(r.ResponseWriter.Header(), r.cookies)
 	}
+	if !r.omitted && shortOfLength(r.status, r.header, len(r.body)) {
+		// net/http closes the connection on a body short of its declared
+		// length: the client got a truncated response.
+		r.omit()
+	}
 	if _, ok := r.header["Content-Length"]; ok && r.omitted {
 		// The length describes a body the replay will not carry. The
 		// snapshot may be shared (see headerCache): copy, never modify.
@@ -145,6 +180,18 @@ func (r *ResponseRecorder) finish() {
 		}
 		r.header = h
 	}
+}
+
+// shortOfLength reports a body shorter than the Content-Length it was sent
+// with, for a status that carries a body. An unparsable length, which
+// net/http drops, counts as none.
+func shortOfLength(status int, h http.Header, n int) bool {
+	vs := h["Content-Length"]
+	if len(vs) != 1 || status == http.StatusNoContent || status == http.StatusNotModified {
+		return false
+	}
+	cl, err := strconv.ParseInt(vs[0], 10, 64)
+	return err == nil && cl > int64(n)
 }
 
 // ToCachedResponse converts the recorded response to a cached response
@@ -167,117 +214,3 @@ func (r *ResponseRecorder) ToCachedResponse() *CachedResponse {
 	}
 	return cr
 }
-
-// storableHeader clones h without what must never be replayed: hop-by-hop
-// headers (and those named by Connection), Date, trailers, the middleware's
-// own replay markers, and Set-Cookie unless cookies is set. Like
-// http.Header.Clone it shares one backing array among all values.
-func storableHeader(h http.Header, cookies bool) http.Header {
-	n, nv := 0, 0
-	for k, vs := range h {
-		if !skipHeader(k, cookies) {
-			n++
-			nv += len(vs)
-		}
-	}
-	out := make(http.Header, n)
-	all := make([]string, 0, nv)
-	conn := h["Connection"]
-	for k, vs := range h {
-		if skipHeader(k, cookies) || (len(conn) > 0 && namedByConnection(conn, k)) {
-			continue
-		}
-		all = append(all, vs...)
-		out[k] = all[len(all)-len(vs) : len(all) : len(all)]
-	}
-	return out
-}
-
-// headerCache keeps the header snapshot last stored by one middleware.
-// An operation usually answers with the same headers every time, so its
-// records share one map, never modified once cached, instead of a clone
-// each: fewer allocations and less memory per stored response.
-type headerCache struct {
-	last atomic.Pointer[http.Header]
-}
-
-// snapshot returns the storable part of h: the cached map when it matches,
-// else a fresh clone, which becomes the cached one. Either way the result
-// must be treated as immutable. A nil cache always clones.
-func (c *headerCache) snapshot(h http.Header, cookies bool) http.Header {
-	if c == nil {
-		return storableHeader(h, cookies)
-	}
-	if last := c.last.Load(); last != nil && sameStorable(h, *last, cookies) {
-		return *last
-	}
-	snap := storableHeader(h, cookies)
-	if len(h["Connection"]) == 0 {
-		c.last.Store(&snap)
-	}
-	return snap
-}
-
-// sameStorable reports whether storableHeader(h, cookies) would equal last.
-func sameStorable(h, last http.Header, cookies bool) bool {
-	if len(h["Connection"]) > 0 {
-		return false
-	}
-	n := 0
-	for k, vs := range h {
-		if skipHeader(k, cookies) {
-			continue
-		}
-		lv, ok := last[k]
-		if !ok || !slices.Equal(lv, vs) {
-			return false
-		}
-		n++
-	}
-	return n == len(last)
-}
-
-// skipHeader reports headers that are never stored or replayed.
-func skipHeader(k string, cookies bool) bool {
-	switch k {
-	case "Connection", "Keep-Alive", "Proxy-Connection", "Proxy-Authenticate",
-		"Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade",
-		"Date", HeaderIdempotencyReplayed, headerReplay:
-		return true
-	case "Set-Cookie":
-		return !cookies
-	}
-	return strings.HasPrefix(k, http.TrailerPrefix)
-}
-
-// namedByConnection reports whether the Connection header lists k as a
-// hop-by-hop header of its own.
-func namedByConnection(conn []string, k string) bool {
-	for _, v := range conn {
-		for _, f := range strings.Split(v, ",") {
-			if http.CanonicalHeaderKey(strings.TrimSpace(f)) == k {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// flattenHeader makes the single-valued map of [CachedResponse].
-func flattenHeader(h http.Header) map[string]string {
-	out := make(map[string]string, len(h))
-	for k, vs := range h {
-		if len(vs) == 0 {
-			continue
-		}
-		if k == "Set-Cookie" {
-			out[k] = vs[0]
-			continue
-		}
-		out[k] = strings.Join(vs, ", ")
-	}
-	return out
-}
-
-// headerReplay marks a replay whose body was not stored.
-const headerReplay = "Idempotency-Replay"
