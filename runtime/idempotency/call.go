@@ -106,11 +106,17 @@ func (c *call) reject(p *problem, o Outcome) {
 }
 
 // storeFailed answers 503, or with WithFailOpen runs the handler unguarded.
+// A full store gets a 503 of its own: the store is up, but has no room
+// until live claims finish.
 func (c *call) storeFailed(err error) {
 	m := c.m
 	if !m.cfg.failOpen {
-		m.emit(c.r, c.key, c.start, OutcomeStoreError, probStore.status, err)
-		probStore.write(c.w)
+		p := &probStore
+		if errors.Is(err, ErrStoreFull) {
+			p = &probStoreFull
+		}
+		m.emit(c.r, c.key, c.start, OutcomeStoreError, p.status, err)
+		p.write(c.w)
 		putState(c.st)
 		return
 	}
@@ -195,12 +201,25 @@ func (c *call) complete(token string, info *Info) {
 	}
 	rc.header = nil // now owned by rec
 	err := m.store.Complete(c.ctx, c.sk, token, rec)
+	var refused error
+	if err != nil && len(rec.Body) > 0 && (errors.Is(err, ErrRecordTooLarge) || errors.Is(err, ErrStoreFull)) {
+		// The client already has its response, so the operation must not
+		// run again: keep status and headers, which take little room,
+		// rather than let the lease lapse with nothing stored.
+		refused = err
+		lean := *rec
+		lean.Body, lean.BodyOmitted = nil, true
+		rec = &lean
+		err = m.store.Complete(c.ctx, c.sk, token, rec)
+	}
 	switch {
 	case err == nil:
-		m.emit(c.r, c.key, c.start, OutcomeCompleted, rec.Status, nil)
+		m.emit(c.r, c.key, c.start, OutcomeCompleted, rec.Status, refused)
 	case errors.Is(err, ErrNotOwner):
 		m.emit(c.r, c.key, c.start, OutcomeOwnershipLost, rec.Status, err)
 	default:
+		// The claim is kept, not abandoned: retries get 409 until its lease
+		// ends (renewal has stopped), and only then may one run again.
 		m.emit(c.r, c.key, c.start, OutcomeStoreError, rec.Status, err)
 	}
 }

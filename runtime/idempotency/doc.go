@@ -37,11 +37,17 @@
 //   - The handler panics: the panic propagates and the key is released.
 //   - A 5xx is sent but not stored ([WithStoreServerErrors] changes that);
 //     neither is a hijacked connection's. Both release the key.
-//   - A flushed response, or one over [WithMaxResponseBody], is stored as
-//     status and headers only; its replay has an empty body and
+//   - A flushed response, one over [WithMaxResponseBody], or one the store
+//     cannot hold ([ErrRecordTooLarge], [ErrStoreFull] from Complete) is
+//     stored as status and headers only; its replay has an empty body and
 //     Idempotency-Replay: omitted. The operation never runs twice.
+//   - A response cut short (a write to the client failed because it hung
+//     up mid-body, or the body fell short of its Content-Length) is stored
+//     the same way: a replay never passes a fragment off as the answer.
 //   - A body over [WithMaxRequestBody]: 413, the handler does not run.
-//   - The store fails: 503 ([WithFailOpen] runs the handler instead).
+//   - The store fails: 503 with Retry-After ([WithFailOpen] runs the
+//     handler instead). A full store ([ErrStoreFull]) gets a 503 that
+//     says so, under the same code.
 //   - An expired entry is a first request.
 //
 // Errors are RFC 9457 application/problem+json bodies with type, title,
@@ -67,6 +73,14 @@
 // never 422), single-valued headers (repeated values joined with ", ", only
 // the first Set-Cookie), no errors (so never a 503), and [DefaultTTL]
 // unless [WithTTL] is given.
+//
+// A bounded MemoryStore ([MemoryOptions]) splits MaxBytes between its
+// shards, and a record must fit in one shard's share: set
+// MemoryOptions.MaxResponseBody to the [WithMaxResponseBody] it serves,
+// and each share holds two such records. When room is needed it evicts
+// the completed record nearest its expiry; a retry with an evicted key
+// runs again. MemoryOptions.OnEvict reports each eviction as an [Event]
+// with [OutcomeEvicted]: pass it the observer given to [WithObserver].
 //
 // # Clients
 //

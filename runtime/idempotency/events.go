@@ -9,6 +9,11 @@ type Outcome uint8
 // runs its handler reports two: how it got the key (Acquired or
 // ExpiredTakeover) and how it ended (Completed, NotStored, Abandoned,
 // OwnershipLost, or StoreError when storing the response failed).
+//
+// Evicted comes from a bounded MemoryStore, not from the middleware, which
+// never sees it: give the store the same function with
+// MemoryOptions.OnEvict. New outcomes are added at the end, so the values
+// of existing ones never change.
 const (
 	OutcomeAcquired        Outcome = iota + 1 // key claimed; the handler runs
 	OutcomeReplayed                           // stored response replayed; the handler did not run
@@ -26,6 +31,7 @@ const (
 	OutcomeAbandoned                          // the handler panicked: the key was released
 	OutcomeOwnershipLost                      // Complete or Renew refused: the lease was taken over
 	OutcomeFailOpen                           // the store failed and the handler ran unguarded
+	OutcomeEvicted                            // a completed record was evicted before its expiry to make room: a retry with its key runs again
 )
 
 var outcomeNames = [...]string{
@@ -45,6 +51,7 @@ var outcomeNames = [...]string{
 	OutcomeAbandoned:       "abandoned",
 	OutcomeOwnershipLost:   "ownership_lost",
 	OutcomeFailOpen:        "fail_open",
+	OutcomeEvicted:         "evicted",
 }
 
 // String returns a stable snake_case name, usable as a metric label.
@@ -62,14 +69,19 @@ type Event struct {
 	// pattern, or "METHOD /path" without one.
 	Method, Route string
 	// Key is the client's key as sent (after sf-string decoding); empty when
-	// absent or invalid.
+	// absent or invalid. On Evicted it is the store's key.
 	Key string
-	// Status is the response status where one is known.
+	// Status is the response status where one is known (on Evicted, the
+	// evicted record's).
 	Status int
 	// Err is the cause of StoreError, KeyInvalid, BodyTooLarge,
 	// BodyUnreadable, OwnershipLost and FailOpen. On NotStored and
-	// Abandoned it is the error of releasing the key, if that failed.
+	// Abandoned it is the error of releasing the key, if that failed. On
+	// Completed it is the store's refusal of the whole record (wrapping
+	// ErrRecordTooLarge or ErrStoreFull) when the response was then stored
+	// as status and headers only; nil otherwise.
 	Err error
-	// Elapsed is the time since the middleware received the request.
+	// Elapsed is the time since the middleware received the request; on
+	// Evicted, the record's age.
 	Elapsed time.Duration
 }

@@ -3,14 +3,17 @@ package idempotency
 import (
 	"errors"
 	"hash/maphash"
-	"math/bits"
 	"sync"
 	"time"
 )
 
-// ErrStoreFull is returned by a bounded [MemoryStore] when a new claim or
-// record does not fit and nothing can be evicted: every entry left in the
-// way is a live in-flight claim.
+// ErrStoreFull is returned (wrapped) by a bounded [MemoryStore] when a new
+// claim or record does not fit and nothing can be evicted: every entry left
+// in the way is a live in-flight claim. Other stores may return it when
+// they run out of room. The middleware answers a Claim that fails with it
+// with a 503 saying the store is full, and a Complete by storing the
+// response without its body; a record that could never fit gives
+// [ErrRecordTooLarge] instead.
 var ErrStoreFull = errors.New("idempotency: memory store is full")
 
 // ErrStoreClosed is returned by a [MemoryStore] after Close.
@@ -29,10 +32,21 @@ type MemoryOptions struct {
 	// and headers plus a fixed per-entry amount (see [MemoryStats.Bytes]).
 	// Zero means no cap.
 	MaxBytes int64
+	// MaxResponseBody is the largest response body the store must hold:
+	// set it to the [WithMaxResponseBody] of the middlewares using the
+	// store. Zero means [DefaultMaxResponseBody]. With MaxBytes, the store
+	// uses few enough shards that each shard's share of MaxBytes holds two
+	// records of this size, their keys and headers included (only a store
+	// whose MaxBytes is smaller than that holds less). A record that does
+	// not fit its shard gets [ErrRecordTooLarge] from Complete, and the
+	// middleware stores that response as status and headers only.
+	MaxResponseBody int64
 	// Shards is the number of independently locked parts, rounded up to a
-	// power of two. Zero picks 128, or fewer when a small cap would leave
-	// each shard too little room. Caps are split evenly between shards, so
-	// a shard can fill up slightly before the whole store does.
+	// power of two. Zero picks 128. With a cap, the store uses fewer (a
+	// power of two rounded down) when more would leave a shard less than
+	// 32 entries, 1 MiB, or room for two records of MaxResponseBody. Caps
+	// are split evenly between shards, so a shard can fill up slightly
+	// before the whole store does.
 	Shards int
 	// SweepInterval, when positive, starts one janitor goroutine that
 	// reclaims expired entries at that interval, so an idle store gives
@@ -40,6 +54,17 @@ type MemoryOptions struct {
 	// arrive (each write reclaims up to two from its shard) and they are
 	// never returned in the meantime. Close stops the janitor.
 	SweepInterval time.Duration
+	// OnEvict, when set, is called once for each completed record that a
+	// bounded store evicts before its expiry to make room (the records
+	// [MemoryStats.Evictions] counts), with an [Event] whose Outcome is
+	// [OutcomeEvicted]; a retry with that key runs its handler again. Pass
+	// it the function given to [WithObserver] to see evictions among the
+	// middleware's outcomes. The Event's Key is the store's key (for the
+	// middleware, a hash of the operation, the scope and the client's key),
+	// Status is the record's status and Elapsed its age; Method and Route
+	// are empty. It runs on the goroutine whose write made room, after the
+	// store's lock is released, so it may call the store; it must be fast.
+	OnEvict func(Event)
 	// Clock replaces time.Now, for tests.
 	Clock func() time.Time
 }
@@ -55,7 +80,10 @@ type MemoryOptions struct {
 // set, a full shard evicts completed records, the one nearest its expiry
 // first (the oldest, when all records share a TTL); it never evicts a live
 // in-flight claim, and answers ErrStoreFull when nothing else is left.
-// An evicted key is forgotten: a retry with it runs the handler again.
+// An evicted key is forgotten: a retry with it runs the handler again
+// (MemoryOptions.OnEvict reports each eviction). A record larger than its
+// shard's share of MaxBytes is refused with ErrRecordTooLarge without
+// evicting anything.
 //
 // A claim's lease runs on the monotonic clock, so stepping the wall clock
 // neither ends nor extends it. A claim whose lease ended is kept for the
@@ -74,21 +102,12 @@ type MemoryStore struct {
 	base      time.Time // origin of the monotonic lease clock
 	tok       tokenCodec
 	isDefault bool
+	onEvict   func(Event) // MemoryOptions.OnEvict; nil means none
 
 	closeOnce   sync.Once
 	stop        chan struct{}
 	janitorDone chan struct{}
 }
-
-// defaultShards balances lock spreading against the fixed cost of a shard.
-const defaultShards = 128
-
-// Caps are split between shards; below these shares per shard the store
-// uses fewer shards so that each still holds a useful number of entries.
-const (
-	minEntriesPerShard = 32
-	minBytesPerShard   = 1 << 20
-)
 
 // NewMemoryStore creates a new in-memory idempotency store
 //
@@ -101,7 +120,7 @@ func NewMemoryStore(ttl time.Duration) *MemoryStore {
 // NewMemoryStoreWith creates a MemoryStore configured by opts. Call Close
 // when done with it if opts.SweepInterval is set, to stop its janitor.
 func NewMemoryStoreWith(opts MemoryOptions) *MemoryStore {
-	s := &MemoryStore{ttl: opts.TTL, seed: maphash.MakeSeed(), clock: opts.Clock, tok: newTokenCodec()}
+	s := &MemoryStore{ttl: opts.TTL, seed: maphash.MakeSeed(), clock: opts.Clock, tok: newTokenCodec(), onEvict: opts.OnEvict}
 	if s.ttl <= 0 {
 		s.ttl = DefaultTTL
 	}
@@ -122,6 +141,9 @@ func NewMemoryStoreWith(opts MemoryOptions) *MemoryStore {
 		if opts.MaxBytes > 0 {
 			sh.maxBytes = opts.MaxBytes / int64(n)
 		}
+		if s.onEvict != nil {
+			sh.evs = new([]Event)
+		}
 	}
 	if opts.SweepInterval > 0 {
 		s.stop = make(chan struct{})
@@ -129,27 +151,6 @@ func NewMemoryStoreWith(opts MemoryOptions) *MemoryStore {
 		go s.janitor(opts.SweepInterval)
 	}
 	return s
-}
-
-func shardCount(opts MemoryOptions) int {
-	n := defaultShards
-	if opts.Shards > 0 {
-		n = opts.Shards
-	}
-	if opts.MaxEntries > 0 {
-		n = min(n, max(1, opts.MaxEntries/minEntriesPerShard))
-	}
-	if opts.MaxBytes > 0 {
-		n = min(n, int(max(1, opts.MaxBytes/minBytesPerShard)))
-	}
-	n = min(n, 1<<16)
-	// Round up to a power of two so a mask picks the shard; with a cap, round
-	// down instead so each shard's share never shrinks below the minimum.
-	p := 1 << bits.Len(uint(n-1))
-	if p > n && (opts.MaxEntries > 0 || opts.MaxBytes > 0) {
-		p >>= 1
-	}
-	return p
 }
 
 var defaultMemoryStore = sync.OnceValue(func() *MemoryStore {
@@ -201,7 +202,8 @@ type MemoryStats struct {
 	// that hold them (256 bytes an entry, about 400 a header map). It runs
 	// somewhat above the live heap the entries really take.
 	Bytes int64
-	// Evictions counts records removed before their expiry to make room.
+	// Evictions counts records removed before their expiry to make room,
+	// each one reported to MemoryOptions.OnEvict.
 	Evictions uint64
 	// Expired counts expired records and stale claims reclaimed.
 	Expired uint64
@@ -222,6 +224,14 @@ func (s *MemoryStore) Stats() MemoryStats {
 		sh.mu.Unlock()
 	}
 	return st
+}
+
+// report hands evictions collected under a shard lock to OnEvict, once the
+// lock is released.
+func (s *MemoryStore) report(evs []Event) {
+	for _, ev := range evs {
+		s.onEvict(ev)
+	}
 }
 
 // shardFor returns key's shard and the hash bits that place it in the

@@ -74,8 +74,8 @@ func TestMemoryStoreMaxBytes(t *testing.T) {
 	}
 	c := mustClaim(t, s, "huge")
 	err := s.Complete(context.Background(), "huge", c.Token, &idempotency.Record{Status: 200, Body: make([]byte, 2<<20)})
-	if !errors.Is(err, idempotency.ErrStoreFull) {
-		t.Fatalf("Complete with a record larger than the cap: %v, want ErrStoreFull", err)
+	if !errors.Is(err, idempotency.ErrRecordTooLarge) || errors.Is(err, idempotency.ErrStoreFull) {
+		t.Fatalf("Complete with a record larger than the cap: %v, want ErrRecordTooLarge, not ErrStoreFull", err)
 	}
 	if c2 := mustClaim(t, s, "huge"); c2.State != idempotency.InFlight {
 		t.Fatalf("after a refused Complete the claim must stay: %v", c2.State)

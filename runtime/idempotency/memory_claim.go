@@ -20,7 +20,9 @@ func (s *MemoryStore) Claim(ctx context.Context, key, fingerprint string, lease 
 	_, wall, mono := s.now()
 	sh.mu.Lock()
 	c, tok, err := sh.claim(h, key, fingerprint, stateClaimed, int64(lease), wall, mono)
+	evs := sh.takeEvicted()
 	sh.mu.Unlock()
+	s.report(evs)
 	if err != nil {
 		return Claim{}, err
 	}
@@ -95,8 +97,10 @@ func (s *MemoryStore) owned(sh *shard, h uint32, key, token string) (*entry, err
 // Complete implements [ClaimStore]. The record is kept until rec.ExpiresAt,
 // or for the store's TTL when that is zero; CreatedAt defaults to now and
 // Fingerprint to the claim's. The store keeps rec's Header and Body as they
-// are. A record that no longer fits a bounded store gives an error
-// wrapping ErrStoreFull and leaves the claim in place.
+// are. In a bounded store, a record larger than its shard's share of
+// MaxBytes gives an error wrapping ErrRecordTooLarge (nothing is evicted
+// for it), and a record that does not fit beside the live claims one
+// wrapping ErrStoreFull; either way the claim stays in place.
 func (s *MemoryStore) Complete(ctx context.Context, key, token string, rec *Record) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("idempotency: MemoryStore.Complete: %w", err)
@@ -114,7 +118,15 @@ func (s *MemoryStore) Complete(ctx context.Context, key, token string, rec *Reco
 	}
 	sh, h := s.shardFor(key)
 	sh.mu.Lock()
-	defer sh.mu.Unlock()
+	err := s.complete(sh, h, key, token, &r, wall, mono)
+	evs := sh.takeEvicted()
+	sh.mu.Unlock()
+	s.report(evs)
+	return err
+}
+
+// complete is Complete under the shard lock.
+func (s *MemoryStore) complete(sh *shard, h uint32, key, token string, r *Record, wall, mono int64) error {
 	e, err := s.owned(sh, h, key, token)
 	if err != nil {
 		return err
@@ -131,11 +143,14 @@ func (s *MemoryStore) Complete(ctx context.Context, key, token string, rec *Reco
 	sh.live.remove(e)
 	sh.bytes -= int64(e.size)
 	claimed := *e
-	e.setRecord(&r)
-	if !sh.makeRoom(int64(e.size), 0, wall, mono) {
-		size := e.size
+	e.setRecord(r)
+	if size := int64(e.size); !sh.makeRoom(size, 0, wall, mono) {
 		*e = claimed
 		sh.track(e)
+		if sh.maxBytes > 0 && size > sh.maxBytes {
+			return fmt.Errorf("idempotency: MemoryStore.Complete: record of %d bytes for key %q, over the %d bytes of its shard (see MemoryOptions.MaxResponseBody): %w",
+				size, key, sh.maxBytes, ErrRecordTooLarge)
+		}
 		return fmt.Errorf("idempotency: MemoryStore.Complete: record of %d bytes for key %q: %w", size, key, ErrStoreFull)
 	}
 	sh.track(e)

@@ -62,11 +62,18 @@ func (s *MemoryStore) Set(key string, response *CachedResponse) {
 	e := &entry{key: key, hash: h}
 	e.setRecord(&r)
 	sh.mu.Lock()
-	defer sh.mu.Unlock()
+	sh.set(e, wall, mono)
+	evs := sh.takeEvicted()
+	sh.mu.Unlock()
+	s.report(evs)
+}
+
+// set is Set under the shard lock.
+func (sh *shard) set(e *entry, wall, mono int64) {
 	if sh.closed {
 		return
 	}
-	if old := sh.ix.get(h, key); old != nil {
+	if old := sh.ix.get(e.hash, e.key); old != nil {
 		sh.remove(old)
 	}
 	if e.deadline <= wall || !sh.makeRoom(int64(e.size), 1, wall, mono) {
@@ -100,7 +107,9 @@ func (s *MemoryStore) Lock(key string) bool {
 	sh, h := s.shardFor(key)
 	sh.mu.Lock()
 	c, _, err := sh.claim(h, key, "", stateLocked, int64(s.ttl), wall, mono)
+	evs := sh.takeEvicted()
 	sh.mu.Unlock()
+	s.report(evs)
 	return err == nil && c.State == Acquired
 }
 

@@ -2,6 +2,7 @@ package idempotency
 
 import (
 	"math"
+	"math/bits"
 	"net/http"
 	"sync"
 	"time"
@@ -84,7 +85,11 @@ type shard struct {
 	ctr, step uint64
 	evictions uint64
 	expired   uint64
-	_         [8]byte // rounds the shard to 192 bytes, three cache lines, so neighbours' locks never share one
+	// evs collects evictions for MemoryOptions.OnEvict, to be reported
+	// once the lock is released; nil without a hook. As a pointer it also
+	// keeps the shard at 192 bytes, three cache lines, so neighbours'
+	// locks never share one.
+	evs *[]Event
 }
 
 func (sh *shard) close() {
@@ -142,8 +147,12 @@ func (sh *shard) sweep(wall, mono int64, n int) int {
 
 // makeRoom evicts until one more entry of size bytes fits (addEntries is 1
 // for a new key, 0 for an entry already counted), and reports whether it
-// does. Only completed records and claims whose lease ended are evicted.
+// does. Only completed records and claims whose lease ended are evicted,
+// and nothing is when the entry is larger than the whole shard.
 func (sh *shard) makeRoom(size int64, addEntries int, wall, mono int64) bool {
+	if sh.maxBytes > 0 && size > sh.maxBytes {
+		return false
+	}
 	for (sh.maxEntries > 0 && sh.ix.n+addEntries > sh.maxEntries) ||
 		(sh.maxBytes > 0 && sh.bytes+size > sh.maxBytes) {
 		switch {
@@ -153,6 +162,7 @@ func (sh *shard) makeRoom(size int64, addEntries int, wall, mono int64) bool {
 				sh.expired++
 			} else {
 				sh.evictions++
+				sh.noteEviction(v, wall)
 			}
 			sh.remove(v)
 		case len(sh.live) > 0 && sh.live[0].d <= mono:
@@ -163,6 +173,82 @@ func (sh *shard) makeRoom(size int64, addEntries int, wall, mono int64) bool {
 		}
 	}
 	return true
+}
+
+// noteEviction records e's eviction for OnEvict, if the store has one.
+func (sh *shard) noteEviction(e *entry, wall int64) {
+	if sh.evs == nil {
+		return
+	}
+	age := time.Duration(0)
+	if e.aux < wall {
+		age = time.Duration(wall - e.aux)
+		if age < 0 { // a CreatedAt clamped to 1678 overflows the difference
+			age = math.MaxInt64
+		}
+	}
+	*sh.evs = append(*sh.evs, Event{Outcome: OutcomeEvicted, Key: e.key, Status: int(e.status), Elapsed: age})
+}
+
+// takeEvicted hands out the evictions noted so far, under the lock, for
+// the caller to report after unlocking; nil without a hook or evictions.
+func (sh *shard) takeEvicted() []Event {
+	if sh.evs == nil || len(*sh.evs) == 0 {
+		return nil
+	}
+	evs := *sh.evs
+	*sh.evs = nil
+	return evs
+}
+
+// defaultShards balances lock spreading against the fixed cost of a shard.
+const defaultShards = 128
+
+// Caps are split between shards; below these shares per shard the store
+// uses fewer shards so that each still holds a useful number of entries.
+const (
+	minEntriesPerShard = 32
+	minBytesPerShard   = 1 << 20
+)
+
+// recordHeadroom is what a record takes beyond its body: key, fingerprint,
+// headers, the fixed charges, and the rounding of the body's allocation up
+// to whole pages (bytes.Clone of a 1,048,000-byte body holds 1 MiB).
+const recordHeadroom = 64 << 10
+
+// minShardBytes is the least share of MaxBytes a shard may get: room for
+// the largest record the store is meant to hold and as much again for the
+// rest of its keys. With a share of exactly one record, each such record
+// would evict everything else in its shard.
+func minShardBytes(opts MemoryOptions) int64 {
+	body := opts.MaxResponseBody
+	if body <= 0 {
+		body = DefaultMaxResponseBody
+	}
+	body = min(body, math.MaxInt64/4) // keeps the sum below from overflowing
+	return max(minBytesPerShard, 2*(body+recordHeadroom))
+}
+
+// shardCount picks the number of shards for opts (see MemoryOptions.Shards).
+func shardCount(opts MemoryOptions) int {
+	n := defaultShards
+	if opts.Shards > 0 {
+		n = opts.Shards
+	}
+	if opts.MaxEntries > 0 {
+		n = min(n, max(1, opts.MaxEntries/minEntriesPerShard))
+	}
+	if opts.MaxBytes > 0 {
+		n = int(min(int64(n), max(1, opts.MaxBytes/minShardBytes(opts))))
+	}
+	n = min(n, 1<<16)
+	// Round up to a power of two so a mask picks the shard; with a cap, round
+	// down instead so each shard's share never shrinks below the minimum.
+	p := 1 << bits.Len(uint(n-1))
+	if p > n && (opts.MaxEntries > 0 || opts.MaxBytes > 0) {
+		p >>= 1
+	}
+	return p
 }
 
 // Fixed charges, approximating what the structures holding an entry and its

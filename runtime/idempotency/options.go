@@ -119,7 +119,9 @@ func WithMaxRequestBody(n int64) Option {
 
 // WithMaxResponseBody caps the body stored for replay (default 1 MiB). A
 // larger response is still sent in full, but stored as status and headers
-// only; its replay has an empty body and Idempotency-Replay: omitted.
+// only; its replay has an empty body and Idempotency-Replay: omitted. So
+// is a response the store cannot hold: give a bounded MemoryStore the
+// same value as MemoryOptions.MaxResponseBody so that it can.
 func WithMaxResponseBody(n int64) Option {
 	return func(c *config) {
 		if n >= 0 {

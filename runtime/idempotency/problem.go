@@ -14,7 +14,7 @@ const (
 	CodeBodyTooLarge     = "request_body_too_large"        // 413: body over WithMaxRequestBody
 	CodeKeyInUse         = "idempotency_key_in_use"        // 409: the first request with this key is still running
 	CodeKeyReused        = "idempotency_key_reused"        // 422: same key, different request
-	CodeStoreUnavailable = "idempotency_store_unavailable" // 503: the store failed (fail closed)
+	CodeStoreUnavailable = "idempotency_store_unavailable" // 503: the store failed or is full (fail closed)
 )
 
 // ProblemTypePrefix starts the "type" member of every problem body; the
@@ -24,8 +24,12 @@ const ProblemTypePrefix = "urn:idemgen:problem:"
 // ProblemContentType is the media type of the middleware's error bodies.
 const ProblemContentType = "application/problem+json"
 
-// RetryAfterSeconds is the Retry-After value of a 409: the first request
-// usually finishes within a second, and its lease bounds a crashed one.
+// RetryAfterSeconds is the Retry-After value of a 409 and of a 503. For a
+// 409, the first request usually finishes within a second, and its lease
+// bounds a crashed one. For a 503 the request was not processed, so a
+// retry with the same key is safe; a full store has room again as soon as
+// in-flight requests finish, and a store outage is most often a short
+// failover. Clients back off further on repeated 503s.
 const RetryAfterSeconds = 1
 
 // problem is an RFC 9457 body rendered once at init, so the reject paths
@@ -34,6 +38,7 @@ type problem struct {
 	status int
 	body   []byte
 	length []string
+	retry  []string // Retry-After, when set
 }
 
 var (
@@ -55,6 +60,10 @@ var (
 		"This Idempotency-Key was already used for a different request (method, path, query or body differ).")
 	probStore = newProblem(http.StatusServiceUnavailable, CodeStoreUnavailable, "Idempotency store unavailable",
 		"The idempotency store could not be reached; the request was not processed. Retry later with the same key.")
+	// A full store keeps the code of an unavailable one (the published
+	// contract's codes never change) but says what happened.
+	probStoreFull = newProblem(http.StatusServiceUnavailable, CodeStoreUnavailable, "Idempotency store full",
+		"The idempotency store has no room for this request right now; it was not processed. Retry later with the same key.")
 	probKeyInvalid = keyProblems()
 )
 
@@ -80,7 +89,11 @@ func newProblem(status int, code, title, detail string) problem {
 	b = append(b, `,"code":`...)
 	b = strconv.AppendQuote(b, code)
 	b = append(b, "}\n"...)
-	return problem{status: status, body: b, length: []string{strconv.Itoa(len(b))}}
+	p := problem{status: status, body: b, length: []string{strconv.Itoa(len(b))}}
+	if status == http.StatusConflict || status == http.StatusServiceUnavailable {
+		p.retry = retryAfter
+	}
+	return p
 }
 
 // write sends the problem. Headers the handler or an outer middleware set
@@ -91,8 +104,8 @@ func (p *problem) write(w http.ResponseWriter) {
 	h["Content-Length"] = p.length
 	h["Cache-Control"] = noStore
 	h["X-Content-Type-Options"] = nosniff
-	if p.status == http.StatusConflict {
-		h["Retry-After"] = retryAfter
+	if p.retry != nil {
+		h["Retry-After"] = p.retry
 	}
 	w.WriteHeader(p.status)
 	w.Write(p.body)

@@ -131,6 +131,10 @@ type ClaimStore interface {
 	Claim(ctx context.Context, key, fingerprint string, lease time.Duration) (Claim, error)
 	// Complete stores rec under key until rec.ExpiresAt, only if token still
 	// owns the claim; otherwise it returns ErrNotOwner and changes nothing.
+	// A store that cannot hold rec because of its size returns an error
+	// wrapping ErrRecordTooLarge, or ErrStoreFull when it has no room left
+	// at all, and keeps the claim; the middleware then completes again with
+	// the body omitted, so that a retry replays rather than runs again.
 	Complete(ctx context.Context, key, token string, rec *Record) error
 	// Abandon releases the claim, only if token still owns it; otherwise it
 	// returns ErrNotOwner and changes nothing.
@@ -147,3 +151,11 @@ type ClaimStore interface {
 // longer owns the claim: it was abandoned, completed, or taken over after
 // its lease expired.
 var ErrNotOwner = errors.New("idempotency: claim is not owned by this token")
+
+// ErrRecordTooLarge is returned (wrapped) by Complete when the record is
+// larger than the store can hold at all, however empty it is: a bounded
+// [MemoryStore]'s share of MaxBytes, or a limit of the database behind a
+// store. It is distinct from [ErrStoreFull]: no eviction or wait would make
+// room. The middleware answers it by storing the response as status and
+// headers only ([Record.BodyOmitted]).
+var ErrRecordTooLarge = errors.New("idempotency: record is too large for the store")
