@@ -16,6 +16,9 @@ func (s *Store) Claim(ctx context.Context, key, fingerprint string, lease time.D
 	if lease <= 0 {
 		return idempotency.Claim{}, fmt.Errorf("redisstore: claim %q: lease must be positive, got %v", key, lease)
 	}
+	if err := s.ready(ctx); err != nil {
+		return idempotency.Claim{}, err
+	}
 	token := rand.Text()
 	res, err := claimScript.Run(ctx, s.client, s.keys(key),
 		token, fingerprint, ms(lease), ms(s.pendingTTL(lease))).Slice()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"flag"
+	"log/slog"
 	"os"
 	"strings"
 	"sync"
@@ -109,6 +110,10 @@ func TestMain(m *testing.M) {
 	flag.Parse()
 	if !testing.Verbose() {
 		redis.SetLogger(quietLogger{})
+		// The project's Redis runs without persistence, so every Store
+		// warns once through slog.Default; tests of the warnings log to
+		// their own logger.
+		slog.SetDefault(slog.New(slog.DiscardHandler))
 	}
 	os.Exit(m.Run())
 }

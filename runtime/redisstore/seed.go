@@ -91,6 +91,9 @@ func (s *Store) Delete(key string) {
 func (s *Store) Lock(key string) bool {
 	ctx, cancel := s.seedContext()
 	defer cancel()
+	if s.ready(ctx) != nil {
+		return false
+	}
 	ok, err := s.client.SetNX(ctx, s.keys(key)[1], seedLockMarker, s.lockLease).Result()
 	return err == nil && ok
 }

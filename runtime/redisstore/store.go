@@ -1,6 +1,8 @@
 package redisstore
 
 import (
+	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -27,6 +29,8 @@ type Store struct {
 	ttl       time.Duration
 	timeout   time.Duration
 	lockLease time.Duration
+	check     gate  // the server check, see WithServerCheck
+	optErr    error // an invalid option, returned by every call
 }
 
 var (
@@ -75,8 +79,36 @@ func WithLockLease(d time.Duration) Option {
 	}
 }
 
+// WithServerCheck sets what the Store does when the Redis server is set
+// up to lose its keys: evict them (a maxmemory-policy other than
+// noeviction under a maxmemory limit) or forget them on restart (no AOF,
+// no RDB). The default, [CheckWarn], logs each such setting once, with
+// its cost and its fix; [CheckRefuse] refuses to serve on an unsafe
+// server; [CheckOff] skips the check. New does no I/O: a Store made by
+// New checks before it first serves (Claim, or the seed Lock), and one
+// made by [NewChecked] at once. See [CheckServer].
+func WithServerCheck(mode CheckMode) Option {
+	return func(s *Store) {
+		switch mode {
+		case CheckWarn, CheckRefuse, CheckOff:
+			s.check.mode = mode
+		default:
+			s.optErr = fmt.Errorf("redisstore: WithServerCheck: unknown mode %d "+
+				"(want CheckWarn, CheckRefuse or CheckOff)", int(mode))
+		}
+	}
+}
+
+// WithLogger sets where the server check's warnings go (default
+// slog.Default(), looked up when a warning is written). A nil logger
+// keeps the default.
+func WithLogger(l *slog.Logger) Option {
+	return func(s *Store) { s.check.logger = l }
+}
+
 // New returns a Store that keeps its records through client. The client
-// stays the caller's: the Store never closes it.
+// stays the caller's: the Store never closes it. New does no I/O; the
+// server check (see [WithServerCheck]) runs before the Store first serves.
 func New(client redis.UniversalClient, opts ...Option) *Store {
 	s := &Store{
 		client:    client,
@@ -84,6 +116,7 @@ func New(client redis.UniversalClient, opts ...Option) *Store {
 		ttl:       idempotency.DefaultTTL,
 		timeout:   DefaultTimeout,
 		lockLease: DefaultLockLease,
+		check:     gate{recheck: recheckAfter},
 	}
 	for _, o := range opts {
 		o(s)
