@@ -48,6 +48,10 @@ type Options struct {
 	MarkMethods []string
 	// AllowRemoteRefs lets $refs reach http and https URLs.
 	AllowRemoteRefs bool
+	// AllowRefDirs are folders, besides the spec's own, whose files local
+	// $refs may read; "/" allows any. By default a $ref leading out of the
+	// spec's folder, by ../, an absolute path or a symlink, is refused.
+	AllowRefDirs []string
 	// Stderr receives warnings; nil discards them.
 	Stderr io.Writer
 }
@@ -81,8 +85,6 @@ type target struct {
 	path string
 }
 
-// targets resolves the output paths, defaults included, and checks that
-// they are distinct and leave the input alone.
 // validate checks what can be checked before reading anything.
 func (o Options) validate() error {
 	if o.Spec == "" {
@@ -99,8 +101,9 @@ func (o Options) validate() error {
 	return nil
 }
 
-// format is the spec's ("yaml" or "json"), for a spec file without an
-// extension.
+// targets resolves the output paths, defaults included, and checks that
+// they are distinct and leave the input alone. format is the spec's
+// ("yaml" or "json"), for a spec file without an extension.
 func (o Options) targets(format string) ([]target, error) {
 	dir := filepath.Dir(o.Spec)
 	pick := func(kind, p, def string) (target, bool) {

@@ -20,7 +20,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 
 	"github.com/idemgen/idemgen/generator/augment"
@@ -70,9 +69,9 @@ func render(ctx context.Context, opts Options) ([]output, error) {
 	if err := opts.validate(); err != nil {
 		return nil, err
 	}
-	lopts := load.Options{MarkMethods: opts.MarkMethods, AllowRemoteRefs: opts.AllowRemoteRefs}
+	lopts := load.Options{MarkMethods: opts.MarkMethods, AllowRemoteRefs: opts.AllowRemoteRefs, AllowRefDirs: opts.AllowRefDirs}
 	if opts.OverlayIn != "" {
-		data, err := os.ReadFile(opts.OverlayIn)
+		data, err := load.ReadFile(opts.OverlayIn)
 		if err != nil {
 			return nil, fmt.Errorf("overlay: %w", err)
 		}
@@ -198,7 +197,7 @@ func resolve(ctx context.Context, r *load.Result, opts Options, cfg gocode.Confi
 			return model.Model{}, nil, fmt.Errorf("the augmented spec, which the server is generated from: %w", specErr)
 		}
 		var err error
-		src, err = load.LoadBytes(ctx, opts.Spec, spec, load.Options{AllowRemoteRefs: opts.AllowRemoteRefs})
+		src, err = load.LoadBytes(ctx, opts.Spec, spec, load.Options{AllowRemoteRefs: opts.AllowRemoteRefs, AllowRefDirs: opts.AllowRefDirs})
 		if err != nil {
 			return model.Model{}, nil, fmt.Errorf("the augmented spec does not load: %w", err)
 		}

@@ -60,6 +60,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fl.BoolVar(&opts.Check, "check", false, "write nothing; exit 1 with a diff if any output differs from its file")
 	fl.StringVar(&mark, "mark", "", "comma-separated methods to treat as x-idempotent: true where unmarked, e.g. POST,PATCH")
 	fl.BoolVar(&opts.AllowRemoteRefs, "allow-remote-refs", false, "follow $refs to http and https URLs")
+	fl.Var((*dirList)(&opts.AllowRefDirs), "allow-ref-dir", "let local $refs read files under `dir`, besides the spec's folder; repeatable, / allows any")
 	fl.BoolVar(&version, "version", false, "print the version and exit")
 
 	spec, err := parse(fl, args)
@@ -90,6 +91,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// dirList is a flag given once per folder.
+type dirList []string
+
+func (l *dirList) String() string { return strings.Join(*l, ",") }
+
+func (l *dirList) Set(dir string) error {
+	if dir == "" {
+		return errors.New("empty folder")
+	}
+	*l = append(*l, dir)
+	return nil
 }
 
 // parse accepts flags before and after the spec, as in

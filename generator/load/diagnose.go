@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"path"
 	"path/filepath"
 	"regexp"
@@ -19,10 +20,15 @@ import (
 // diagnose turns a failed load into positioned diagnostics. kin-openapi
 // reports the first problem it meets, without a position; the files read so
 // far say where it stands.
-func (s *source) diagnose(loadErr error, fs *files, refused, unreadable []string) error {
+func (s *source) diagnose(loadErr error, fs *files, refused []string, declined []declinedRef, unreadable []string) error {
 	var c errs
-	for _, name := range fs.order {
+	for i, name := range fs.order {
 		if e := syntaxError(display(name), fs.data[name]); e != nil {
+			if i > 0 {
+				// A referenced file's position is enough: its bytes stay
+				// out of the message.
+				e.Msg = fs.quiet(e.Msg)
+			}
 			c.list = append(c.list, e)
 		}
 	}
@@ -40,6 +46,11 @@ func (s *source) diagnose(loadErr error, fs *files, refused, unreadable []string
 		if len(c.list) == 0 {
 			c.add(originOf(s.path), fmt.Sprintf("remote reference to %s refused; allow remote references (-allow-remote-refs) to follow it", refused[0]))
 		}
+	}
+	for _, d := range declined {
+		s.diagnoseDeclined(&c, fs, d)
+	}
+	if len(c.list) > 0 {
 		return c.err()
 	}
 
@@ -51,7 +62,7 @@ func (s *source) diagnose(loadErr error, fs *files, refused, unreadable []string
 			file, _, _ := strings.Cut(v, "#")
 			return file != "" && path.Base(file) == base
 		}) {
-			c.add(r.Origin, fmt.Sprintf("$ref %q: cannot read %s: %s", r.Value, display(u), kinMessage(unwrapAll(loadErr))))
+			c.add(r.Origin, fmt.Sprintf("$ref %q: cannot read %s: %s", r.Value, display(u), fs.quiet(kinMessage(unwrapAll(loadErr)))))
 		}
 	}
 	if len(c.list) > 0 {
@@ -60,7 +71,7 @@ func (s *source) diagnose(loadErr error, fs *files, refused, unreadable []string
 
 	if ref, ok := unresolvedRef(loadErr); ok {
 		for _, r := range fs.refsTo(func(v string) bool { return v == ref || strings.HasSuffix(v, ref) && strings.HasPrefix(ref, "#") }) {
-			c.add(r.Origin, fmt.Sprintf("$ref %q cannot be resolved: %s", r.Value, refReason(loadErr)))
+			c.add(r.Origin, fmt.Sprintf("$ref %q cannot be resolved: %s", r.Value, refReason(loadErr, fs)))
 		}
 		if len(c.list) > 0 {
 			return c.err()
@@ -81,8 +92,78 @@ func (s *source) diagnose(loadErr error, fs *files, refused, unreadable []string
 		// kin-openapi's decode errors name a line of the root file.
 		o.Line, _ = strconv.Atoi(m[1])
 	}
-	c.add(o, "cannot load the document: "+kinMessage(loadErr))
+	c.add(o, "cannot load the document: "+fs.quiet(kinMessage(loadErr)))
 	return c.err()
+}
+
+// diagnoseDeclined puts a file the reader refused at each $ref naming it,
+// with the way to let it in where there is one.
+func (s *source) diagnoseDeclined(c *errs, fs *files, d declinedRef) {
+	name := d.target
+	if u, err := url.Parse(d.target); err == nil && isLocal(u) {
+		name = filepath.FromSlash(u.Path)
+	}
+	msg := fmt.Sprintf("cannot read %s: %s", name, d.err.reason)
+	if d.err.allowDir != "" {
+		msg = fmt.Sprintf("%s lies %s, which local references may not leave; move the file there, or allow its folder (-allow-ref-dir %s)",
+			name, d.err.reason, d.err.allowDir)
+	}
+	sites := s.refsNaming(fs, d.target)
+	for _, r := range sites {
+		c.add(r.Origin, fmt.Sprintf("$ref %q: %s", r.Value, msg))
+	}
+	if len(sites) == 0 {
+		c.add(originOf(s.path), "a $ref: "+msg)
+	}
+}
+
+// refsNaming returns every $ref, in every file read, that resolves to
+// target.
+func (s *source) refsNaming(fs *files, target string) []refSite {
+	bases := map[string]*url.URL{}
+	for _, name := range fs.order {
+		base := &url.URL{Path: name} // the root's, as load hands it to kin-openapi
+		if name != s.name {
+			u, err := url.Parse(name)
+			if err != nil {
+				continue
+			}
+			base = u
+		}
+		bases[display(name)] = base
+	}
+	var out []refSite
+	for _, r := range fs.refsTo(func(string) bool { return true }) {
+		if base, ok := bases[r.Origin.File]; ok {
+			if t, ok := refTarget(base, r.Value); ok && t == target {
+				out = append(out, r)
+			}
+		}
+	}
+	return out
+}
+
+// quoted matches what a parser's message quotes, which may be a piece of
+// the file it failed on.
+var quoted = regexp.MustCompile("`[^`]*`|'[^']*'|\"[^\"]*\"")
+
+// quiet drops from msg every quoted piece that a referenced file holds
+// (yaml quotes up to seven bytes of a value it cannot decode, a JSON error
+// the byte it stopped at), so that a diagnostic never shows what a
+// referenced file contains: its position says where to look.
+func (fs *files) quiet(msg string) string {
+	if len(fs.order) < 2 {
+		return msg
+	}
+	return quoted.ReplaceAllStringFunc(msg, func(q string) string {
+		inner := strings.TrimSuffix(q[1:len(q)-1], "...")
+		for _, name := range fs.order[1:] {
+			if inner == "" || bytes.Contains(fs.data[name], []byte(inner)) {
+				return "…"
+			}
+		}
+		return q
+	})
 }
 
 // syntaxError reports where a file stops being valid YAML or JSON.
@@ -162,12 +243,12 @@ func unwrapAll(err error) error {
 var missingPart = regexp.MustCompile(`failed to resolve "([^"]+)" in fragment`)
 
 // refReason says what of a $ref is missing, in a few words if kin-openapi's
-// message allows it.
-func refReason(err error) string {
+// message allows it; the part named comes from the $ref itself.
+func refReason(err error, fs *files) string {
 	if m := missingPart.FindStringSubmatch(err.Error()); m != nil {
 		return fmt.Sprintf("%q is not found", m[1])
 	}
-	return kinMessage(err)
+	return fs.quiet(kinMessage(err))
 }
 
 // kinMessage shortens kin-openapi's error for a diagnostic line.

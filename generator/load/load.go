@@ -12,7 +12,9 @@
 // It reads OpenAPI 3.0 and 3.1 with kin-openapi, Swagger 2.0 through
 // openapi2conv, and documents split over several files by relative $refs.
 // Remote $refs are refused unless Options.AllowRemoteRefs is set, so that
-// go generate stays hermetic. Operations come from paths only; webhooks and
+// go generate stays hermetic; local ones may read only regular files under
+// the root document's folder and Options.AllowRefDirs, and every file read
+// is capped at MaxFileBytes. Operations come from paths only; webhooks and
 // callbacks are left alone.
 package load
 
@@ -41,12 +43,19 @@ type Options struct {
 	MarkMethods []string
 	// AllowRemoteRefs lets $refs reach http and https URLs.
 	AllowRemoteRefs bool
+	// AllowRefDirs are folders, besides the root document's own, whose
+	// files local $refs may read ("/" allows any). A file's symlinks are
+	// resolved before the check, so a link pointing out is refused too.
+	AllowRefDirs []string
 	// Overlay is an OpenAPI Overlay document applied to the root document's
 	// bytes before anything else reads them. Positions in diagnostics then
 	// refer to the document with the overlay applied.
 	Overlay []byte
 	// OverlayName is the overlay's file name, for diagnostics in it.
 	OverlayName string
+
+	// maxBytes overrides MaxFileBytes, so that tests need not write 64 MiB.
+	maxBytes int64
 }
 
 // Result is a loaded document.
@@ -67,7 +76,7 @@ type Result struct {
 
 // Load reads the document at path.
 func Load(ctx context.Context, path string, opts Options) (*Result, error) {
-	data, err := os.ReadFile(path)
+	data, err := readRegular(nil, path, opts.limit())
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, unwrapPathError(err))
 	}
@@ -80,6 +89,9 @@ func LoadBytes(ctx context.Context, path string, root []byte, opts Options) (*Re
 	s := &source{path: path, name: filepath.ToSlash(path), opts: opts}
 	methods, err := markMethods(opts.MarkMethods)
 	if err != nil {
+		return nil, err
+	}
+	if s.roots, err = refRoots(path, opts.AllowRefDirs); err != nil {
 		return nil, err
 	}
 	s.format = formatOf(root)

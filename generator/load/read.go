@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -25,6 +24,9 @@ type source struct {
 	root    []byte
 	swagger bool
 	opts    Options
+	// roots are the folders local $refs may read, symlinks resolved: the
+	// root document's own first (see refRoots).
+	roots []string
 }
 
 // errRemote stops kin-openapi at a refused remote $ref; diagnose finds where
@@ -37,6 +39,7 @@ func (s *source) load(ctx context.Context) (doc *openapi3.T, fs *files, err erro
 	fs = newFiles()
 	fs.add(s.name, s.root)
 	var refused, unreadable []string
+	var declined []declinedRef
 
 	newLoader := func(origins bool) *openapi3.Loader {
 		loader := openapi3.NewLoader()
@@ -52,9 +55,15 @@ func (s *source) load(ctx context.Context) (doc *openapi3.T, fs *files, err erro
 					refused = append(refused, u.String())
 					return nil, errRemote
 				}
-				data, err = fetch(ctx, u)
+				data, err = fetch(ctx, u, s.opts.limit())
+			} else if isLocal(u) {
+				data, err = s.readRef(u)
 			} else {
-				data, err = openapi3.ReadFromFile(nil, u)
+				err = openapi3.ErrURINotSupported
+			}
+			if re, ok := asRefused(err); ok {
+				declined = append(declined, declinedFile(u, re))
+				return nil, err
 			}
 			if err == nil {
 				fs.add(u.String(), data)
@@ -70,7 +79,7 @@ func (s *source) load(ctx context.Context) (doc *openapi3.T, fs *files, err erro
 		// kin-openapi is the last thing that should panic on bad input; if
 		// it does, report it as a load failure rather than crash go generate.
 		if p := recover(); p != nil {
-			doc, err = nil, Errors{{Origin: originOf(s.path), Msg: fmt.Sprintf("kin-openapi failed on this document: %v", p)}}
+			doc, err = nil, Errors{{Origin: originOf(s.path), Msg: fs.quiet(fmt.Sprintf("kin-openapi failed on this document: %v", p))}}
 		}
 	}()
 
@@ -94,7 +103,7 @@ func (s *source) load(ctx context.Context) (doc *openapi3.T, fs *files, err erro
 		doc, err = newLoader(true).LoadFromDataWithPath(s.root, location)
 	}
 	if err != nil {
-		return nil, fs, s.diagnose(err, fs, refused, unreadable)
+		return nil, fs, s.diagnose(err, fs, refused, declined, unreadable)
 	}
 	if !s.swagger && doc.OpenAPI == "" {
 		return nil, fs, Errors{{Origin: originOf(s.path),
@@ -112,7 +121,8 @@ func isSwagger2(data []byte) bool {
 	return bytes.Contains(data, []byte("swagger")) && swaggerField.Match(data)
 }
 
-func fetch(ctx context.Context, u *url.URL) ([]byte, error) {
+// fetch GETs a remote document of at most limit bytes.
+func fetch(ctx context.Context, u *url.URL, limit int64) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
@@ -127,5 +137,5 @@ func fetch(ctx context.Context, u *url.URL) ([]byte, error) {
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("GET %s: %s", u, resp.Status)
 	}
-	return io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	return readCapped(resp.Body, limit)
 }
