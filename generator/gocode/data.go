@@ -6,12 +6,14 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/idemgen/idemgen/generator/model"
+	"github.com/oapi-codegen/oapi-codegen/v2/pkg/codegen"
 )
 
 // fileData is what templates/gocode.go.tmpl renders.
@@ -39,6 +41,8 @@ type wrapperData struct {
 	Recv   string // receiver name, distinct from every parameter
 	Params string // ", id openapi_types.UUID, params X" after (w, r)
 	Args   string // ", id, params"
+
+	params []model.GoParam
 }
 
 const runtimeImport = `"github.com/idemgen/idemgen/runtime/idempotency"`
@@ -93,6 +97,17 @@ func newFileData(m model.Model, opts Options) (*fileData, error) {
 		}
 		d.Wrappers = append(d.Wrappers, w)
 	}
+	// A parameter is in scope in the method's body, which names the
+	// imported packages (http.HandlerFunc): one named like a package or a
+	// declaration of the file gets another name. Only the wrapper's own
+	// names change; the types, and so the signature, stay oapi-codegen's.
+	avoid := maps.Clone(templateScope())
+	for spec := range imports {
+		avoid[importName(spec)] = true
+	}
+	for i := range d.Wrappers {
+		d.Wrappers[i].bind(avoid)
+	}
 	for spec := range imports {
 		if strings.Contains(spec, ".") {
 			d.External = append(d.External, spec)
@@ -108,7 +123,7 @@ func newFileData(m model.Model, opts Options) (*fileData, error) {
 }
 
 func newWrapper(r routeData, op model.Operation, imports map[string]bool) (wrapperData, error) {
-	w := wrapperData{routeData: r, GoName: op.GoName, Field: "mw" + op.GoName}
+	w := wrapperData{routeData: r, GoName: op.GoName, Field: "mw" + op.GoName, params: op.GoParams}
 	id := ""
 	if op.OperationID != "" {
 		id = " (operationId " + op.OperationID + ")"
@@ -116,7 +131,6 @@ func newWrapper(r routeData, op model.Operation, imports map[string]bool) (wrapp
 	w.Doc = comment(fmt.Sprintf("%s serves %s%s idempotently: %s. A retry with the same Idempotency-Key and request replays the first response without calling the embedded implementation.",
 		op.GoName, op.Route(), id, policySummary(op.Policy)))
 	names := map[string]bool{"w": true, "r": true}
-	var params, args strings.Builder
 	for _, p := range op.GoParams {
 		if !token.IsIdentifier(p.Name) || names[p.Name] {
 			return w, fmt.Errorf("%s: %s: parameter name %q is not a usable Go identifier", op.Origin, op.Route(), p.Name)
@@ -125,15 +139,37 @@ func newWrapper(r routeData, op model.Operation, imports map[string]bool) (wrapp
 		if err := addTypeImports(p, imports); err != nil {
 			return w, fmt.Errorf("%s: %s: parameter %s: %w", op.Origin, op.Route(), p.Name, err)
 		}
-		fmt.Fprintf(&params, ", %s %s", p.Name, p.Type)
-		fmt.Fprintf(&args, ", %s", p.Name)
-	}
-	w.Params, w.Args = params.String(), args.String()
-	w.Recv = "s"
-	for i := 0; names[w.Recv]; i++ {
-		w.Recv = "s" + strconv.Itoa(i)
 	}
 	return w, nil
+}
+
+// bind names the wrapper's receiver and parameters: oapi-codegen's names,
+// except where one would hide a name in avoid from the method's body.
+func (w *wrapperData) bind(avoid map[string]bool) {
+	used := map[string]bool{"w": true, "r": true}
+	for _, p := range w.params {
+		used[p.Name] = true
+	}
+	fresh := func(base string) string {
+		name := base
+		for i := 0; used[name] || avoid[name]; i++ {
+			name = base + strconv.Itoa(i)
+		}
+		used[name] = true
+		return name
+	}
+	var params, args strings.Builder
+	for _, p := range w.params {
+		name := p.Name
+		if avoid[name] {
+			// As oapi-codegen renames a parameter called like a keyword.
+			name = fresh("p" + codegen.UppercaseFirstCharacter(name))
+		}
+		fmt.Fprintf(&params, ", %s %s", name, p.Type)
+		fmt.Fprintf(&args, ", %s", name)
+	}
+	w.Params, w.Args = params.String(), args.String()
+	w.Recv = fresh("s")
 }
 
 // addTypeImports records the imports a parameter type needs; a package

@@ -39,5 +39,20 @@ func Render(m model.Model, opts Options) ([]byte, error) {
 		// The template produced invalid Go: show it, it is the bug.
 		return nil, fmt.Errorf("gocode: generated Go for %s does not parse: %w\n%s", m.Source, err, buf.Bytes())
 	}
+	// Resolve has checked every ServerInterface method; a model built by
+	// other means is checked for the methods it names.
+	d, err := readDeclared(src)
+	if err != nil {
+		return nil, fmt.Errorf("gocode: generated Go for %s does not parse: %w", m.Source, err)
+	}
+	var methods []serverMethod
+	for _, op := range m.Operations {
+		if op.GoName != "" {
+			methods = append(methods, serverMethod{name: op.GoName, route: op.Route(), id: op.OperationID, origin: op.Origin})
+		}
+	}
+	if err := checkDeclared(d, methods, m); err != nil {
+		return nil, err
+	}
 	return src, nil
 }

@@ -27,7 +27,12 @@ func Resolve(doc *openapi3.T, cfg Config, m model.Model) (model.Model, []string,
 	if err := checkNames(cfg.OutputOptions); err != nil {
 		return model.Model{}, nil, fmt.Errorf("%s: %w", configName(cfg), err)
 	}
-	if len(m.Operations) == 0 {
+	// Before oapi-codegen sees the document: it panics on a $ref that
+	// kin-openapi left without a value, with no word of where.
+	if err := checkRefCycles(doc, m.Source); err != nil {
+		return model.Model{}, nil, err
+	}
+	if len(m.Operations) == 0 && !namesLikeField(doc) {
 		// Nothing to name; the file is the bare route table and server.
 		return m, nil, nil
 	}
@@ -78,6 +83,9 @@ func Resolve(doc *openapi3.T, cfg Config, m model.Model) (model.Model, []string,
 			op.GoName, op.GoParams = d.name, d.params
 		}
 		out.Operations = append(out.Operations, op)
+	}
+	if err := checkServer(doc, out, byRoute); err != nil {
+		return model.Model{}, nil, err
 	}
 	return out, warnings, nil
 }
