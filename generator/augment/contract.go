@@ -7,14 +7,14 @@ import (
 	"time"
 
 	"github.com/idemgen/idemgen/generator/model"
-	"github.com/idemgen/idemgen/runtime/idempotency"
+	"github.com/idemgen/idemgen/internal/contract"
 )
 
-// HeaderName is the request header the contract adds.
-const HeaderName = "Idempotency-Key"
-
-// ReplayedHeader marks a replayed response.
-const ReplayedHeader = "Idempotency-Replayed"
+// The contract's header names, as the augmented spec uses them.
+const (
+	HeaderName     = contract.HeaderKey
+	ReplayedHeader = contract.HeaderReplayed
+)
 
 // keyVariant is one distinct (required, TTL) pair among the marked
 // operations. A parameter states both, so each pair gets its own
@@ -49,7 +49,7 @@ func keyParameter(v keyVariant, swagger bool) *omap {
 		"and the same request with that stored response, marked %s: true, without running the operation again. "+
 		"At most %d printable ASCII characters, with no comma unless sent as an RFC 9651 sf-string (\"abc\" is read as abc). "+
 		"A retry while the first request still runs gets 409 with Retry-After; the same key with a different request gets 422.",
-		model.FormatDuration(v.ttl), ReplayedHeader, idempotency.MaxKeyLength)
+		model.FormatDuration(v.ttl), ReplayedHeader, contract.MaxKeyLength)
 	if v.required {
 		desc += " Required: a request without it gets 400."
 	} else {
@@ -65,10 +65,10 @@ func keyParameter(v keyVariant, swagger bool) *omap {
 		// Swagger 2.0: a non-body parameter states its type itself.
 		p.set("type", "string")
 		p.set("minLength", 1)
-		p.set("maxLength", idempotency.MaxKeyLength)
+		p.set("maxLength", contract.MaxKeyLength)
 		return p
 	}
-	p.set("schema", newMap("type", "string", "minLength", 1, "maxLength", idempotency.MaxKeyLength))
+	p.set("schema", newMap("type", "string", "minLength", 1, "maxLength", contract.MaxKeyLength))
 	return p
 }
 
@@ -101,7 +101,7 @@ func problemSchema() *omap {
 			"status", newMap("type", "integer", "description", "The HTTP status code."),
 			"detail", str("An explanation specific to this occurrence."),
 			"instance", newMap("type", "string", "format", "uri-reference", "description", "A URI reference that identifies this occurrence."),
-			"code", str("A stable, machine-readable code for the problem, e.g. "+idempotency.CodeKeyInUse+"."),
+			"code", str("A stable, machine-readable code for the problem, e.g. "+contract.CodeKeyInUse+"."),
 		),
 	)
 }
@@ -112,22 +112,22 @@ type problemResponse struct {
 	base     string // preferred component name
 	status   int
 	desc     string
-	examples []Problem
+	examples []contract.Problem
 }
 
 var problemResponses = []problemResponse{
-	{"IdempotencyKeyInvalid", 400, "The Idempotency-Key header is missing where the operation requires it, or invalid: empty, longer than 256 bytes, a control or non-ASCII character, a list, a malformed sf-string, or repeated.", []Problem{ProblemKeyMissing, ProblemKeyInvalid}},
-	{"IdempotencyKeyInUse", 409, "A request with the same Idempotency-Key is still being processed. Retry after the Retry-After delay with the same key.", []Problem{ProblemInUse}},
-	{"IdempotencyRequestTooLarge", 413, "The request carries an Idempotency-Key and its body is larger than this operation accepts (by default 1 MiB), so it was not processed.", []Problem{ProblemTooLarge}},
-	{"IdempotencyKeyReused", 422, "The Idempotency-Key was already used for a different request (method, path, query or body differ). The original result is kept; use a new key for a new request.", []Problem{ProblemReused}},
-	{"IdempotencyStoreUnavailable", 503, "The idempotency store is unreachable, so the request was not processed. Retry later with the same key.", []Problem{ProblemStore}},
+	{"IdempotencyKeyInvalid", 400, "The Idempotency-Key header is missing where the operation requires it, or invalid: empty, longer than 256 bytes, a control or non-ASCII character, a list, a malformed sf-string, or repeated.", []contract.Problem{contract.KeyMissing, contract.KeyInvalid}},
+	{"IdempotencyKeyInUse", 409, "A request with the same Idempotency-Key is still being processed. Retry after the Retry-After delay with the same key.", []contract.Problem{contract.KeyInUse}},
+	{"IdempotencyRequestTooLarge", 413, "The request carries an Idempotency-Key and its body is larger than this operation accepts (by default 1 MiB), so it was not processed.", []contract.Problem{contract.BodyTooLarge}},
+	{"IdempotencyKeyReused", 422, "The Idempotency-Key was already used for a different request (method, path, query or body differ). The original result is kept; use a new key for a new request.", []contract.Problem{contract.KeyReused}},
+	{"IdempotencyStoreUnavailable", 503, "The idempotency store is unreachable or full, so the request was not processed. Retry after the Retry-After delay with the same key.", []contract.Problem{contract.StoreUnavailable, contract.StoreFull}},
 }
 
 // value is the response object; in Swagger 2.0 the body is a schema and
 // one example per media type (the first problem's), not a content map.
 func (pr problemResponse) value(schemaName string, swagger bool) *omap {
 	resp := newMap("description", pr.desc)
-	if pr.status == 409 {
+	if pr.examples[0].RetryAfter() {
 		retry := newMap("description", "Seconds to wait before retrying with the same key.")
 		if swagger {
 			retry.set("type", "integer")
@@ -138,13 +138,12 @@ func (pr problemResponse) value(schemaName string, swagger bool) *omap {
 	}
 	if swagger {
 		resp.set("schema", ref(true, "schemas", schemaName))
-		resp.set("examples", newMap("application/problem+json", pr.examples[0].example().omap()))
+		resp.set("examples", newMap("application/problem+json", exampleBody(pr.examples[0])))
 		return resp
 	}
 	examples := &omap{}
 	for _, p := range pr.examples {
-		name := strings.TrimPrefix(p.Code, "idempotency_")
-		examples.set(name, newMap("summary", p.Title, "value", p.example().omap()))
+		examples.set(p.Name, newMap("summary", p.Title, "value", exampleBody(p)))
 	}
 	resp.set("content", newMap("application/problem+json", newMap(
 		"schema", ref(false, "schemas", schemaName),

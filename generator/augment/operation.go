@@ -8,6 +8,7 @@ import (
 	"go.yaml.in/yaml/v4"
 
 	"github.com/idemgen/idemgen/generator/model"
+	"github.com/idemgen/idemgen/internal/contract"
 )
 
 // augmenter plans the additions for one document: it walks the marked
@@ -116,7 +117,7 @@ func (a *augmenter) operation(root cursor, op model.Operation) {
 func problemCodes(pr problemResponse, p model.Policy) string {
 	var codes []string
 	for _, e := range pr.examples {
-		if e.Code == ProblemKeyMissing.Code && !p.Required {
+		if (e.Code == contract.KeyMissing.Code && !p.Required) || slices.Contains(codes, e.Code) {
 			continue
 		}
 		codes = append(codes, e.Code)

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/idemgen/idemgen/internal/contract"
 	"github.com/idemgen/idemgen/runtime/idempotency"
 )
 
@@ -41,7 +42,8 @@ func send(h http.Handler, key, body string) *httptest.ResponseRecorder {
 }
 
 // TestProblemsMatchRuntime drives the real middleware into every problem
-// the published contract documents and compares the bodies byte for byte.
+// the published contract documents: each situation gets the documented
+// status, body (byte for byte) and Retry-After.
 func TestProblemsMatchRuntime(t *testing.T) {
 	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(201) })
 	mw := func(store idempotency.Store, opts ...idempotency.Option) http.Handler {
@@ -50,14 +52,21 @@ func TestProblemsMatchRuntime(t *testing.T) {
 	mem := func() idempotency.Store { return idempotency.NewMemoryStore(time.Hour) }
 
 	got := map[string]*httptest.ResponseRecorder{}
-	got[ProblemKeyMissing.Code] = send(mw(mem(), idempotency.WithKeyRequired(true)), "", "{}")
-	got[ProblemKeyInvalid.Code] = send(mw(mem()), strings.Repeat("k", 257), "{}")
-	got[ProblemTooLarge.Code] = send(mw(mem(), idempotency.WithMaxRequestBody(4)), "k1", "0123456789")
-	got[ProblemStore.Code] = send(mw(brokenStore{mem()}), "k1", "{}")
+	got[contract.KeyMissing.Name] = send(mw(mem(), idempotency.WithKeyRequired(true)), "", "{}")
+	got[contract.KeyInvalid.Name] = send(mw(mem()), strings.Repeat("k", 257), "{}")
+	got[contract.BodyTooLarge.Name] = send(mw(mem(), idempotency.WithMaxRequestBody(4)), "k1", "0123456789")
+	got[contract.StoreUnavailable.Name] = send(mw(brokenStore{mem()}), "k1", "{}")
+
+	// A full store: its one entry is a live claim that cannot be evicted.
+	full := idempotency.NewMemoryStoreWith(idempotency.MemoryOptions{MaxEntries: 1, Shards: 1})
+	if _, err := full.Claim(context.Background(), "held", "fp", time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	got[contract.StoreFull.Name] = send(mw(full), "k1", "{}")
 
 	h := mw(mem())
 	send(h, "k2", `{"a":1}`)
-	got[ProblemReused.Code] = send(h, "k2", `{"a":2}`)
+	got[contract.KeyReused.Name] = send(h, "k2", `{"a":2}`)
 
 	// 409: a second request while the first one's handler still runs.
 	release, entered := make(chan struct{}), make(chan struct{})
@@ -68,12 +77,12 @@ func TestProblemsMatchRuntime(t *testing.T) {
 	var wg sync.WaitGroup
 	wg.Go(func() { send(slow, "k3", "{}") })
 	<-entered
-	got[ProblemInUse.Code] = send(slow, "k3", "{}")
+	got[contract.KeyInUse.Name] = send(slow, "k3", "{}")
 	close(release)
 	wg.Wait()
 
-	for _, p := range []Problem{ProblemKeyMissing, ProblemKeyInvalid, ProblemInUse, ProblemTooLarge, ProblemReused, ProblemStore} {
-		w := got[p.Code]
+	for _, p := range []contract.Problem{contract.KeyMissing, contract.KeyInvalid, contract.KeyInUse, contract.BodyTooLarge, contract.KeyReused, contract.StoreUnavailable, contract.StoreFull} {
+		w := got[p.Name]
 		if w.Code != p.Status {
 			t.Errorf("%s: runtime status %d, documented %d", p.Code, w.Code, p.Status)
 		}
@@ -83,9 +92,9 @@ func TestProblemsMatchRuntime(t *testing.T) {
 		if ct := w.Header().Get("Content-Type"); ct != "application/problem+json" {
 			t.Errorf("%s: content type %q", p.Code, ct)
 		}
-	}
-	if ra := got[ProblemInUse.Code].Header().Get("Retry-After"); ra == "" {
-		t.Error("409 without Retry-After")
+		if ra := w.Header().Get("Retry-After"); (ra != "") != p.RetryAfter() {
+			t.Errorf("%s: Retry-After %q, documented %v", p.Name, ra, p.RetryAfter())
+		}
 	}
 }
 
@@ -104,7 +113,7 @@ func TestDefaultBodyLimitIsThePublishedOne(t *testing.T) {
 	if w := send(h, "over-limit", strings.Repeat("x", 1<<20+1)); w.Code != http.StatusRequestEntityTooLarge {
 		t.Errorf("a body of 1 MiB + 1 byte: status %d, want 413", w.Code)
 	}
-	for _, where := range []string{ProblemTooLarge.When, problemResponses[2].desc} {
+	for _, where := range []string{contract.BodyTooLarge.When, problemResponses[2].desc} {
 		if !strings.Contains(where, "1 MiB") {
 			t.Errorf("413 text does not state the default limit: %q", where)
 		}

@@ -8,6 +8,8 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/idemgen/idemgen/generator/model"
+
+	"github.com/idemgen/idemgen/internal/contract"
 )
 
 // build reads the marked operations out of a loaded document. It only reads
@@ -86,7 +88,7 @@ func (b *builder) operation(path, method string, item *openapi3.PathItem, op *op
 	}
 
 	origin := b.fieldOrigin(path, method, op, Extension)
-	if safeMethods[method] && raw != false {
+	if contract.SafeMethod(method) && raw != false {
 		b.c.add(origin, fmt.Sprintf("%s: %s is a safe method; only unsafe operations (POST, PUT, PATCH, DELETE) can be marked idempotent",
 			Extension, route))
 		return model.Operation{}, false

@@ -33,6 +33,8 @@ import (
 
 	"github.com/idemgen/idemgen/generator/model"
 	"github.com/idemgen/idemgen/generator/overlay"
+
+	"github.com/idemgen/idemgen/internal/contract"
 )
 
 // Options change how a document is read.
@@ -166,16 +168,13 @@ func markMethods(ms []string) (map[string]bool, error) {
 		if m == "" {
 			continue
 		}
-		if safeMethods[m] {
+		if contract.SafeMethod(m) {
 			return nil, fmt.Errorf("cannot mark %s operations idempotent: %s is a safe method, which the middleware leaves alone", m, m)
 		}
 		out[m] = true
 	}
 	return out, nil
 }
-
-// safeMethods are never marked: a safe request has nothing to replay.
-var safeMethods = map[string]bool{"GET": true, "HEAD": true, "OPTIONS": true, "TRACE": true, "QUERY": true}
 
 func unwrapPathError(err error) error {
 	if pe, ok := err.(*os.PathError); ok {

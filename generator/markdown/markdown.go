@@ -5,7 +5,7 @@
 //	page, err := markdown.Render(m) // from templates/markdown.md.tmpl
 //
 // The problem codes, titles and example bodies are those of the runtime
-// middleware (see augment.Problem); the output depends only on the model,
+// middleware (internal/contract); the output depends only on the model,
 // so it is byte-for-byte stable.
 package markdown
 
@@ -17,9 +17,8 @@ import (
 	"strings"
 	"text/template"
 
-	"github.com/idemgen/idemgen/generator/augment"
 	"github.com/idemgen/idemgen/generator/model"
-	"github.com/idemgen/idemgen/runtime/idempotency"
+	"github.com/idemgen/idemgen/internal/contract"
 	"github.com/idemgen/idemgen/templates"
 )
 
@@ -67,9 +66,9 @@ func newData(m model.Model) data {
 		// with the directory idemgen ran from or how the path was spelled.
 		Title: m.Title, Version: m.Version, Source: filepath.Base(m.Source),
 		AllRequired:  len(m.Operations) > 0,
-		MaxKeyLength: idempotency.MaxKeyLength,
-		RetryAfter:   idempotency.RetryAfterSeconds,
-		Header:       augment.HeaderName, Replayed: augment.ReplayedHeader,
+		MaxKeyLength: contract.MaxKeyLength,
+		RetryAfter:   contract.RetryAfterSeconds,
+		Header:       contract.HeaderKey, Replayed: contract.HeaderReplayed,
 	}
 	for _, op := range m.Operations {
 		p := op.Policy
@@ -87,17 +86,15 @@ func newData(m model.Model) data {
 		}
 		d.Ops = append(d.Ops, r)
 	}
-	add := func(p augment.Problem, applies string) {
+	add := func(p contract.Problem, applies string) {
 		d.Problems = append(d.Problems, problem{p.Status, p.Code, p.Type(), p.Title, p.When, pretty(p.Body()), applies})
 	}
 	if d.AnyRequired {
-		add(augment.ProblemKeyMissing, requiredOps(m))
+		add(contract.KeyMissing, requiredOps(m))
 	}
-	add(augment.ProblemKeyInvalid, "")
-	add(augment.ProblemInUse, "")
-	add(augment.ProblemTooLarge, "")
-	add(augment.ProblemReused, "")
-	add(augment.ProblemStore, "")
+	for _, p := range []contract.Problem{contract.KeyInvalid, contract.KeyInUse, contract.BodyTooLarge, contract.KeyReused, contract.StoreUnavailable, contract.StoreFull} {
+		add(p, "")
+	}
 	return d
 }
 

@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/idemgen/idemgen/generator/augment"
 	"github.com/idemgen/idemgen/generator/model"
+	"github.com/idemgen/idemgen/internal/contract"
 )
 
 func payments() model.Model {
@@ -39,13 +39,13 @@ func TestRenderListsEveryOperationAndError(t *testing.T) {
 			t.Errorf("page lacks %q", want)
 		}
 	}
-	for _, p := range []augment.Problem{augment.ProblemKeyMissing, augment.ProblemKeyInvalid, augment.ProblemInUse,
-		augment.ProblemTooLarge, augment.ProblemReused, augment.ProblemStore} {
+	for _, p := range []contract.Problem{contract.KeyMissing, contract.KeyInvalid, contract.KeyInUse,
+		contract.BodyTooLarge, contract.KeyReused, contract.StoreUnavailable, contract.StoreFull} {
 		if !strings.Contains(s, "`"+p.Code+"`") || !strings.Contains(s, `"type": "`+p.Type()+`"`) {
 			t.Errorf("page lacks problem %s or its example body", p.Code)
 		}
 	}
-	if strings.Count(s, "```") != 2*(2+6) { // two http blocks, six json bodies
+	if strings.Count(s, "```") != 2*(2+7) { // two http blocks, seven json bodies
 		t.Errorf("unbalanced or missing code blocks: %d fences", strings.Count(s, "```"))
 	}
 	if !strings.HasSuffix(s, "again.\n") {
@@ -64,14 +64,14 @@ func TestRenderOmitsWhatNoPolicyUses(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := string(out)
-	for _, absent := range []string{augment.ProblemKeyMissing.Code, "scoped", "stored and replayed only", "(else 413)"} {
+	for _, absent := range []string{contract.KeyMissing.Code, "scoped", "stored and replayed only", "(else 413)"} {
 		if strings.Contains(s, absent) {
 			t.Errorf("page mentions %q though no operation needs it", absent)
 		}
 	}
 	// The default body cap applies to every operation, so 413 is always
 	// listed, with the default limit.
-	if !strings.Contains(s, "| 413 | `"+augment.ProblemTooLarge.Code+"` |") || !strings.Contains(s, "1 MiB") {
+	if !strings.Contains(s, "| 413 | `"+contract.BodyTooLarge.Code+"` |") || !strings.Contains(s, "1 MiB") {
 		t.Errorf("page does not list 413 with the default limit:\n%s", s)
 	}
 	if !strings.Contains(s, "# Idempotency\n") || !strings.Contains(s, "`/a\\|b`") {

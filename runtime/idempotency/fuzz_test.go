@@ -25,7 +25,7 @@ func FuzzParseKey(f *testing.F) {
 			if key != "" {
 				t.Fatalf("parseKey(%q) returned key %q with error %v", v, key, err)
 			}
-			if err.detail() == "" || probKeyInvalid[err].status != http.StatusBadRequest {
+			if err.Detail() == "" || probKeyInvalid[err].status != http.StatusBadRequest {
 				t.Fatalf("error %d has no 400 problem", err)
 			}
 			return
@@ -70,7 +70,7 @@ func FuzzMiddleware(f *testing.F) {
 				r2.ContentLength = int64(len(body))
 			}
 			mw.ServeHTTP(w, r2)
-			if w.Code >= 400 && w.Header().Get("Content-Type") != ProblemContentType {
+			if w.Code >= 400 && w.Header().Get("Content-Type") != "application/problem+json" {
 				t.Fatalf("refusal %d without problem body", w.Code)
 			}
 		}

@@ -66,14 +66,14 @@ func wantProblem(t *testing.T, w *httptest.ResponseRecorder, status int, code st
 	if w.Code != status {
 		t.Fatalf("status = %d, want %d; body %q", w.Code, status, w.Body.String())
 	}
-	if ct := w.Header().Get("Content-Type"); ct != ProblemContentType {
-		t.Fatalf("Content-Type = %q, want %q", ct, ProblemContentType)
+	if ct := w.Header().Get("Content-Type"); ct != "application/problem+json" {
+		t.Fatalf("Content-Type = %q, want %q", ct, "application/problem+json")
 	}
 	var p problemBody
 	if err := json.Unmarshal(w.Body.Bytes(), &p); err != nil {
 		t.Fatalf("problem body %q: %v", w.Body.String(), err)
 	}
-	if p.Code != code || p.Status != status || p.Type != ProblemTypePrefix+code || p.Title == "" || p.Detail == "" {
+	if p.Code != code || p.Status != status || p.Type != "urn:idemgen:problem:"+code || p.Title == "" || p.Detail == "" {
 		t.Fatalf("problem = %+v, want code %q status %d with type, title and detail", p, code, status)
 	}
 	return p

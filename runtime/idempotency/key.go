@@ -1,47 +1,26 @@
 package idempotency
 
-import "net/http"
+import (
+	"net/http"
 
-// keyError is why a request's Idempotency-Key header was refused. Each
-// value has its own precomputed problem body, so the reject path does not
-// format anything.
-type keyError uint8
-
-const (
-	keyOK keyError = iota
-	keyEmpty
-	keyTooLong
-	keyControl
-	keyNonASCII
-	keyList
-	keyRepeated
-	keyBadString
+	"github.com/idemgen/idemgen/internal/contract"
 )
 
-// detail is the problem detail sent for the error; it names the header and
-// the rule, never echoes the (possibly binary or huge) value.
-func (e keyError) detail() string {
-	switch e {
-	case keyEmpty:
-		return "The Idempotency-Key header is present but empty."
-	case keyTooLong:
-		return "The Idempotency-Key header is longer than 256 bytes."
-	case keyControl:
-		return "The Idempotency-Key header contains a control character."
-	case keyNonASCII:
-		return "The Idempotency-Key header contains a non-ASCII character."
-	case keyList:
-		return "The Idempotency-Key header holds a list; send exactly one key."
-	case keyRepeated:
-		return "The Idempotency-Key header is repeated; send it exactly once."
-	case keyBadString:
-		return "The Idempotency-Key header is a malformed structured-field string."
-	}
-	return "The Idempotency-Key header is invalid."
-}
+// keyError is why a request's Idempotency-Key header was refused; its
+// details are the published contract's. Each value has its own
+// precomputed problem body, so the reject path does not format anything.
+type keyError = contract.KeyError
 
-// Error makes keyError usable as the Err of an [Event].
-func (e keyError) Error() string { return "idempotency: " + e.detail() }
+const (
+	keyOK        = contract.KeyOK
+	keyEmpty     = contract.KeyEmpty
+	keyTooLong   = contract.KeyTooLong
+	keyControl   = contract.KeyControl
+	keyNonASCII  = contract.KeyNonASCII
+	keyList      = contract.KeyList
+	keyRepeated  = contract.KeyRepeated
+	keyBadString = contract.KeyBadString
+)
 
 // maxRawKey bounds the header value before any scan: an sf-string of
 // MaxKeyLength characters, every one escaped, plus its quotes. Anything

@@ -34,8 +34,8 @@ func TestKeyControlBytesOverTCP(t *testing.T) {
 		{"ESC", 0x1b, "text/plain; charset=utf-8"},
 		{"CR", '\r', "text/plain; charset=utf-8"},
 		{"DEL", 0x7f, "text/plain; charset=utf-8"},
-		{"HTAB", '\t', ProblemContentType},
-		{"obs-text", 0xe9, ProblemContentType},
+		{"HTAB", '\t', "application/problem+json"},
+		{"obs-text", 0xe9, "application/problem+json"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			before := len(seen.outcomes())
@@ -44,7 +44,7 @@ func TestKeyControlBytesOverTCP(t *testing.T) {
 				t.Fatalf("key with %s: %d %q, want 400 %q", tc.name, res.StatusCode, res.Header.Get("Content-Type"), tc.ctype)
 			}
 			got := seen.outcomes()[before:]
-			byNetHTTP := tc.ctype != ProblemContentType
+			byNetHTTP := tc.ctype != "application/problem+json"
 			if byNetHTTP && len(got) != 0 {
 				t.Fatalf("net/http should refuse %s itself, but the middleware saw %v", tc.name, got)
 			}

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/idemgen/idemgen/internal/contract"
 )
 
 // Defaults of the options below.
@@ -177,10 +179,4 @@ func WithReplayCookies(replay bool) Option {
 }
 
 // safeMethod reports the methods a key never applies to.
-func safeMethod(m string) bool {
-	switch m {
-	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
-		return true
-	}
-	return false
-}
+func safeMethod(m string) bool { return contract.SafeMethod(m) }

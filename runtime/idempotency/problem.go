@@ -3,34 +3,21 @@ package idempotency
 import (
 	"net/http"
 	"strconv"
+
+	"github.com/idemgen/idemgen/internal/contract"
 )
 
 // Stable codes of the problem+json bodies the middleware sends (the "code"
-// member). Clients and generated docs may rely on them; they never change.
+// member). Clients and the published docs rely on them; they never change.
 const (
-	CodeKeyMissing       = "idempotency_key_missing"       // 400: key required but absent
-	CodeKeyInvalid       = "idempotency_key_invalid"       // 400: key empty, too long, not ASCII, a list, repeated
-	CodeBodyUnreadable   = "request_body_unreadable"       // 400: the request body could not be read
-	CodeBodyTooLarge     = "request_body_too_large"        // 413: body over WithMaxRequestBody
-	CodeKeyInUse         = "idempotency_key_in_use"        // 409: the first request with this key is still running
-	CodeKeyReused        = "idempotency_key_reused"        // 422: same key, different request
-	CodeStoreUnavailable = "idempotency_store_unavailable" // 503: the store failed or is full (fail closed)
+	CodeKeyMissing       = contract.CodeKeyMissing       // 400: key required but absent
+	CodeKeyInvalid       = contract.CodeKeyInvalid       // 400: key empty, too long, not ASCII, a list, repeated
+	CodeBodyUnreadable   = contract.CodeBodyUnreadable   // 400: the request body could not be read
+	CodeBodyTooLarge     = contract.CodeBodyTooLarge     // 413: body over WithMaxRequestBody
+	CodeKeyInUse         = contract.CodeKeyInUse         // 409: the first request with this key is still running
+	CodeKeyReused        = contract.CodeKeyReused        // 422: same key, different request
+	CodeStoreUnavailable = contract.CodeStoreUnavailable // 503: the store failed or is full (fail closed)
 )
-
-// ProblemTypePrefix starts the "type" member of every problem body; the
-// code follows it, e.g. "urn:idemgen:problem:idempotency_key_in_use".
-const ProblemTypePrefix = "urn:idemgen:problem:"
-
-// ProblemContentType is the media type of the middleware's error bodies.
-const ProblemContentType = "application/problem+json"
-
-// RetryAfterSeconds is the Retry-After value of a 409 and of a 503. For a
-// 409, the first request usually finishes within a second, and its lease
-// bounds a crashed one. For a 503 the request was not processed, so a
-// retry with the same key is safe; a full store has room again as soon as
-// in-flight requests finish, and a store outage is most often a short
-// failover. Clients back off further on repeated 503s.
-const RetryAfterSeconds = 1
 
 // problem is an RFC 9457 body rendered once at init, so the reject paths
 // only copy bytes.
@@ -42,28 +29,19 @@ type problem struct {
 }
 
 var (
-	problemCT      = []string{ProblemContentType}
+	problemCT      = []string{contract.ProblemContentType}
 	noStore        = []string{"no-store"}
-	retryAfter     = []string{strconv.Itoa(RetryAfterSeconds)}
+	retryAfter     = []string{strconv.Itoa(contract.RetryAfterSeconds)}
 	replayedTrue   = []string{"true"}
-	replayOmitted  = []string{"omitted"}
+	replayOmitted  = []string{contract.ReplayOmitted}
 	nosniff        = []string{"nosniff"}
-	probKeyMissing = newProblem(http.StatusBadRequest, CodeKeyMissing, "Idempotency key required",
-		"This operation requires an Idempotency-Key header.")
-	probUnreadable = newProblem(http.StatusBadRequest, CodeBodyUnreadable, "Request body unreadable",
-		"The request body could not be read in full.")
-	probTooLarge = newProblem(http.StatusRequestEntityTooLarge, CodeBodyTooLarge, "Request body too large",
-		"The request body is larger than this operation accepts.")
-	probInUse = newProblem(http.StatusConflict, CodeKeyInUse, "Request in progress",
-		"A request with this Idempotency-Key is still being processed; retry after the Retry-After delay.")
-	probReused = newProblem(http.StatusUnprocessableEntity, CodeKeyReused, "Idempotency key reused",
-		"This Idempotency-Key was already used for a different request (method, path, query or body differ).")
-	probStore = newProblem(http.StatusServiceUnavailable, CodeStoreUnavailable, "Idempotency store unavailable",
-		"The idempotency store could not be reached; the request was not processed. Retry later with the same key.")
-	// A full store keeps the code of an unavailable one (the published
-	// contract's codes never change) but says what happened.
-	probStoreFull = newProblem(http.StatusServiceUnavailable, CodeStoreUnavailable, "Idempotency store full",
-		"The idempotency store has no room for this request right now; it was not processed. Retry later with the same key.")
+	probKeyMissing = newProblem(contract.KeyMissing)
+	probUnreadable = newProblem(contract.BodyUnreadable)
+	probTooLarge   = newProblem(contract.BodyTooLarge)
+	probInUse      = newProblem(contract.KeyInUse)
+	probReused     = newProblem(contract.KeyReused)
+	probStore      = newProblem(contract.StoreUnavailable)
+	probStoreFull  = newProblem(contract.StoreFull)
 	probKeyInvalid = keyProblems()
 )
 
@@ -71,26 +49,18 @@ var (
 func keyProblems() []problem {
 	ps := make([]problem, keyBadString+1)
 	for e := keyEmpty; e <= keyBadString; e++ {
-		ps[e] = newProblem(http.StatusBadRequest, CodeKeyInvalid, "Invalid idempotency key", e.detail())
+		p := contract.KeyInvalid
+		p.Detail = e.Detail()
+		ps[e] = newProblem(p)
 	}
 	return ps
 }
 
-func newProblem(status int, code, title, detail string) problem {
-	b := make([]byte, 0, 256)
-	b = append(b, `{"type":`...)
-	b = strconv.AppendQuote(b, ProblemTypePrefix+code)
-	b = append(b, `,"title":`...)
-	b = strconv.AppendQuote(b, title)
-	b = append(b, `,"status":`...)
-	b = strconv.AppendInt(b, int64(status), 10)
-	b = append(b, `,"detail":`...)
-	b = strconv.AppendQuote(b, detail)
-	b = append(b, `,"code":`...)
-	b = strconv.AppendQuote(b, code)
-	b = append(b, "}\n"...)
-	p := problem{status: status, body: b, length: []string{strconv.Itoa(len(b))}}
-	if status == http.StatusConflict || status == http.StatusServiceUnavailable {
+// newProblem renders c's body once.
+func newProblem(c contract.Problem) problem {
+	b := []byte(c.Body() + "\n")
+	p := problem{status: c.Status, body: b, length: []string{strconv.Itoa(len(b))}}
+	if c.RetryAfter() {
 		p.retry = retryAfter
 	}
 	return p

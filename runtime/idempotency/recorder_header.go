@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"sync/atomic"
+
+	"github.com/idemgen/idemgen/internal/contract"
 )
 
 // storableHeader clones h without what must never be replayed: hop-by-hop
@@ -119,4 +121,4 @@ func flattenHeader(h http.Header) map[string]string {
 }
 
 // headerReplay marks a replay whose body was not stored.
-const headerReplay = "Idempotency-Replay"
+const headerReplay = contract.HeaderReplay

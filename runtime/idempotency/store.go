@@ -5,17 +5,19 @@ import (
 	"errors"
 	"net/http"
 	"time"
+
+	"github.com/idemgen/idemgen/internal/contract"
 )
 
 const (
 	// HeaderIdempotencyKey is the header name for idempotency keys
-	HeaderIdempotencyKey = "Idempotency-Key"
+	HeaderIdempotencyKey = contract.HeaderKey
 	// HeaderIdempotencyReplayed indicates the response was replayed from cache
-	HeaderIdempotencyReplayed = "Idempotency-Replayed"
+	HeaderIdempotencyReplayed = contract.HeaderReplayed
 	// DefaultTTL is the default time-to-live for cached responses
 	DefaultTTL = 24 * time.Hour
 	// MaxKeyLength is the maximum allowed length for an idempotency key
-	MaxKeyLength = 256
+	MaxKeyLength = contract.MaxKeyLength
 )
 
 // CachedResponse stores a cached API response
