@@ -10,12 +10,13 @@ import (
 	"github.com/oapi-codegen/oapi-codegen/v2/pkg/util"
 
 	"github.com/idemgen/idemgen/generator/load"
+	"github.com/idemgen/idemgen/internal/testcases"
 )
 
 // benchSpec is the corpus document the generation benchmarks time: Stripe's,
 // 4.2 MB with 468 operations, 222 of them POST.
 func benchSpec(b *testing.B) string {
-	p := filepath.Join(corpusDir, "stripe-spec3-2023-09.yaml")
+	p := filepath.Join(testcases.CorpusDir(b), "stripe-spec3-2023-09.yaml")
 	if _, err := os.Stat(p); err != nil {
 		b.Skipf("corpus not present: %v", err)
 	}

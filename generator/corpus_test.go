@@ -4,56 +4,14 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"testing"
 
 	"github.com/idemgen/idemgen/generator/load"
+	"github.com/idemgen/idemgen/internal/testcases"
 )
-
-// corpusDir holds public OpenAPI documents written by others (see its
-// README); tests read them in place.
-var corpusDir = filepath.Join("..", "..", "shared", "corpus", "specs")
-
-// corpusEntry is one document of the corpus.
-type corpusEntry struct {
-	// Name is the file or folder name under corpusDir.
-	Name string
-	// Spec is the path of the document's root file.
-	Spec string
-}
-
-// corpusEntries lists the corpus, resolving a multi-file folder to the
-// entry point its ROOT file names. It skips the test when the corpus is
-// absent. Other tests in this package (the compile check against
-// oapi-codegen's server) reuse it.
-func corpusEntries(t testing.TB) []corpusEntry {
-	t.Helper()
-	ents, err := os.ReadDir(corpusDir)
-	if os.IsNotExist(err) {
-		t.Skipf("no corpus at %s", corpusDir)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []corpusEntry
-	for _, e := range ents {
-		spec := filepath.Join(corpusDir, e.Name())
-		if e.IsDir() {
-			root, err := os.ReadFile(filepath.Join(spec, "ROOT"))
-			if err != nil {
-				t.Fatalf("%s: a multi-file document needs a ROOT file: %v", spec, err)
-			}
-			spec = filepath.Join(spec, strings.TrimSpace(string(root)))
-		} else if e.Name() == "README.md" {
-			continue
-		}
-		out = append(out, corpusEntry{Name: e.Name(), Spec: spec})
-	}
-	return out
-}
 
 // corpusMarks are the methods the corpus runs mark, since its documents
 // carry no x-idempotent of their own.
@@ -73,7 +31,7 @@ func TestCorpus(t *testing.T) {
 	ctx := context.Background()
 	var loaded, generated int
 	var failures []string
-	for _, c := range corpusEntries(t) {
+	for _, c := range testcases.Corpus(t) {
 		t.Run(c.Name, func(t *testing.T) {
 			dir := t.TempDir()
 			specOut := filepath.Join(dir, DefaultSpecOut(c.Spec, "yaml"))

@@ -7,10 +7,11 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/idemgen/idemgen/internal/testsvc"
 )
 
 type reply struct {
@@ -89,29 +90,17 @@ func checkReplays(t *testing.T, storeSpec string) {
 
 func TestReplayMemory(t *testing.T) { checkReplays(t, "memory") }
 
+// The shared servers (IDEMGEN_REDIS_URL, IDEMGEN_POSTGRES_URL): without
+// one the test skips, or fails under CI. The check connects on its own, so
+// that any failure of openStore itself fails the test.
 func TestReplayRedis(t *testing.T) {
-	checkReplays(t, service(t, "redis://127.0.0.1:6379/0"))
+	testsvc.Redis(t)
+	checkReplays(t, testsvc.RedisURL())
 }
 
 func TestReplayPostgres(t *testing.T) {
-	checkReplays(t, service(t, "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"))
-}
-
-// service returns spec when the store it names answers; otherwise the test
-// fails under CI and is skipped elsewhere.
-func service(t *testing.T, spec string) string {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	_, closeStore, err := openStore(ctx, spec)
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("CI is set and %s is unreachable: %v", spec, err)
-		}
-		t.Skipf("%s unreachable (set CI to make this a failure): %v", spec, err)
-	}
-	closeStore()
-	return spec
+	testsvc.PostgresPool(t, nil)
+	checkReplays(t, testsvc.PostgresURL())
 }
 
 func TestOpenStoreRejects(t *testing.T) {

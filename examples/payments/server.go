@@ -24,7 +24,7 @@ func newLedger() *ledger {
 }
 
 // newHandler serves the API with every x-idempotent operation wrapped.
-func newHandler(store idempotency.Store) http.Handler {
+func newHandler(store idempotency.ClaimStore) http.Handler {
 	return HandlerFromMux(NewIdempotentServer(newLedger(), store), http.NewServeMux())
 }
 

@@ -19,7 +19,7 @@ import (
 //	memory                                  one process only (the default)
 //	redis://127.0.0.1:6379/0                shared by every replica
 //	postgres://postgres@127.0.0.1:5432/test shared by every replica
-func openStore(ctx context.Context, spec string) (idempotency.Store, func(), error) {
+func openStore(ctx context.Context, spec string) (idempotency.ClaimStore, func(), error) {
 	switch {
 	case spec == "" || spec == "memory":
 		return idempotency.NewMemoryStore(idempotency.DefaultTTL), func() {}, nil

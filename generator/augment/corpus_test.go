@@ -2,37 +2,11 @@ package augment
 
 import (
 	"context"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/idemgen/idemgen/generator/load"
+	"github.com/idemgen/idemgen/internal/testcases"
 )
-
-// corpusDir is the shared corpus, relative to this package.
-const corpusDir = "../../../shared/corpus/specs"
-
-// corpusRoots lists each corpus document's root file.
-func corpusRoots(t *testing.T) []string {
-	entries, err := os.ReadDir(corpusDir)
-	if err != nil {
-		t.Skipf("corpus absent (%v)", err)
-	}
-	var roots []string
-	for _, e := range entries {
-		p := filepath.Join(corpusDir, e.Name())
-		if e.IsDir() {
-			root, err := os.ReadFile(filepath.Join(p, "ROOT"))
-			if err != nil {
-				t.Fatalf("%s: no ROOT file", p)
-			}
-			p = filepath.Join(p, strings.TrimSpace(string(root)))
-		}
-		roots = append(roots, p)
-	}
-	return roots
-}
 
 // TestCorpus augments every corpus document that loads, with every POST
 // and PATCH marked, Swagger 2.0 documents included, and checks that the
@@ -46,11 +20,11 @@ func TestCorpus(t *testing.T) {
 	ctx := context.Background()
 	opts := load.Options{MarkMethods: []string{"POST", "PATCH"}}
 	var loaded, valid, swagger, validSwagger, ops, commas, grown int
-	for _, path := range corpusRoots(t) {
-		name := strings.TrimPrefix(path, corpusDir+"/")
+	for _, entry := range testcases.Corpus(t) {
+		name, path := entry.Name, entry.Spec
 		r, err := load.Load(ctx, path, opts)
 		if err != nil {
-			t.Logf("%s: does not load (%v); skipped", name, firstLine(err))
+			t.Logf("%s: does not load (%v); skipped", name, testcases.FirstLine(err.Error()))
 			continue
 		}
 		loaded++
@@ -82,7 +56,7 @@ func TestCorpus(t *testing.T) {
 		}
 		r2, err := load.LoadBytes(ctx, path, out, opts)
 		if err != nil {
-			t.Errorf("%s: the augmented document does not load: %v", name, firstLine(err))
+			t.Errorf("%s: the augmented document does not load: %v", name, testcases.FirstLine(err.Error()))
 			continue
 		}
 		doc2, err := r2.Fresh(ctx)
@@ -101,12 +75,4 @@ func TestCorpus(t *testing.T) {
 	}
 	t.Logf("corpus: %d documents load (%d of them Swagger 2.0) and are augmented, %d of them validate (%d Swagger 2.0) and so do their outputs; %d POST/PATCH operations augmented; %d lines gained a comma, %d flow lines grew",
 		loaded, swagger, valid, validSwagger, ops, commas, grown)
-}
-
-func firstLine(err error) string {
-	s, _, _ := strings.Cut(err.Error(), "\n")
-	if len(s) > 160 {
-		s = s[:160] + "…"
-	}
-	return s
 }

@@ -15,7 +15,7 @@ import (
 )
 
 // brokenStore fails every call, as an unreachable store does.
-type brokenStore struct{ idempotency.Store }
+type brokenStore struct{}
 
 var errDown = errors.New("store down")
 
@@ -46,16 +46,16 @@ func send(h http.Handler, key, body string) *httptest.ResponseRecorder {
 // status, body (byte for byte) and Retry-After.
 func TestProblemsMatchRuntime(t *testing.T) {
 	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(201) })
-	mw := func(store idempotency.Store, opts ...idempotency.Option) http.Handler {
-		return idempotency.NewMiddleware(store, opts...).Handler(ok)
+	mw := func(store idempotency.ClaimStore, opts ...idempotency.Option) http.Handler {
+		return idempotency.New(store, opts...).Handler(ok)
 	}
-	mem := func() idempotency.Store { return idempotency.NewMemoryStore(time.Hour) }
+	mem := func() idempotency.ClaimStore { return idempotency.NewMemoryStore(time.Hour) }
 
 	got := map[string]*httptest.ResponseRecorder{}
 	got[contract.KeyMissing.Name] = send(mw(mem(), idempotency.WithKeyRequired(true)), "", "{}")
 	got[contract.KeyInvalid.Name] = send(mw(mem()), strings.Repeat("k", 257), "{}")
 	got[contract.BodyTooLarge.Name] = send(mw(mem(), idempotency.WithMaxRequestBody(4)), "k1", "0123456789")
-	got[contract.StoreUnavailable.Name] = send(mw(brokenStore{mem()}), "k1", "{}")
+	got[contract.StoreUnavailable.Name] = send(mw(brokenStore{}), "k1", "{}")
 
 	// A full store: its one entry is a live claim that cannot be evicted.
 	full := idempotency.NewMemoryStoreWith(idempotency.MemoryOptions{MaxEntries: 1, Shards: 1})
@@ -70,7 +70,7 @@ func TestProblemsMatchRuntime(t *testing.T) {
 
 	// 409: a second request while the first one's handler still runs.
 	release, entered := make(chan struct{}), make(chan struct{})
-	slow := idempotency.NewMiddleware(mem()).Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	slow := idempotency.New(mem()).Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		close(entered)
 		<-release
 	}))

@@ -10,31 +10,29 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/idemgen/idemgen/internal/testsvc"
 )
 
 // repoRoot is the module root, relative to this package.
 const repoRoot = "../.."
 
-// redocly finds the pinned @redocly/cli that .ci/redocly installs.
+// redocly finds the pinned @redocly/cli that .ci/redocly installs, or
+// IDEMGEN_REDOCLY. Without it the test skips, or fails under CI: .ci/run
+// installs the tool first, so there a missing one is a broken pipeline,
+// not a reason to check less.
 func redocly(t *testing.T) string {
 	if p := os.Getenv("IDEMGEN_REDOCLY"); p != "" {
 		return p
 	}
-	// .ci/run installs the tool first, so under CI a missing one is a
-	// broken pipeline, not a reason to check less.
-	skip := t.Skipf
-	if os.Getenv("CI") != "" {
-		skip = t.Fatalf
-	}
-	if _, err := exec.LookPath("node"); err != nil {
-		skip("node not found: skipping the redocly lint check (run .ci/redocly where Node is available)")
-	}
+	const hint = "run .ci/redocly (it needs Node), or set IDEMGEN_REDOCLY, to enable the redocly lint check"
+	testsvc.Tool(t, "node", hint)
 	p, err := filepath.Abs(filepath.Join(repoRoot, ".cache/redocly/node_modules/.bin/redocly"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(p); err != nil {
-		skip("redocly not installed at %s: run .ci/redocly (or set IDEMGEN_REDOCLY) to enable this check", p)
+		testsvc.Unavailable(t, "redocly not installed at "+p, err, hint)
 	}
 	return p
 }
@@ -44,7 +42,9 @@ type lintCase struct {
 	name, inDir, root, out string
 }
 
-func goldenCases(t *testing.T) []lintCase {
+// lintCases lists the golden cases that have an augmented spec, each with
+// the input it was made from. (generator's goldenCases lists the inputs.)
+func lintCases(t *testing.T) []lintCase {
 	outs, _ := filepath.Glob(filepath.Join(repoRoot, "golden/*/openapi.idempotent.*"))
 	var cases []lintCase
 	for _, out := range outs {
@@ -72,7 +72,7 @@ func TestRedoclyLint(t *testing.T) {
 		t.Skip("redocly lint: skipped in -short mode")
 	}
 	bin := redocly(t)
-	cases := goldenCases(t)
+	cases := lintCases(t)
 	work := t.TempDir()
 	// Built-in rules only: nothing to fetch.
 	if err := os.WriteFile(filepath.Join(work, "redocly.yaml"), []byte("extends:\n  - recommended\n"), 0o644); err != nil {

@@ -183,9 +183,11 @@ func TestRenderFieldCollision(t *testing.T) {
 func TestRenderNamesLikeDeclarations(t *testing.T) {
 	var m model.Model
 	var methods []stubMethod
-	for i, name := range []string{"IdempotentServer", "NewIdempotentServer", "IdempotentRoutes", "NewIdempotencyMiddleware", "IdemgenMiddleware"} {
+	for i, name := range []string{"IdempotentServer", "NewIdempotentServer", "IdempotentRoutes", "NewIdempotencyMiddleware"} {
+		// routeIdempotentServer is the first wrapper's route variable,
+		// which no wrapper body names: it stays as it is.
 		params := []model.GoParam{{Name: "http", Type: "string"}, {Name: "time", Type: "time.Time"}, {Name: "pHttp", Type: "int"},
-			{Name: "idempotency", Type: "int64"}, {Name: "idemgenMiddleware", Type: "string"}, {Name: "s", Type: "bool"}}
+			{Name: "idempotency", Type: "int64"}, {Name: "routeIdempotentServer", Type: "string"}, {Name: "s", Type: "bool"}}
 		m.Operations = append(m.Operations, model.Operation{Method: "POST", Path: fmt.Sprintf("/%d", i), GoName: name,
 			GoParams: params, Policy: model.DefaultPolicy})
 		methods = append(methods, stubMethod{name, params})
@@ -197,7 +199,7 @@ func TestRenderNamesLikeDeclarations(t *testing.T) {
 	if err := stubTypeCheck(src, methods); err != nil {
 		t.Fatalf("does not type-check: %v\n%s", err, src)
 	}
-	sig := "func (s0 *IdempotentServer) IdempotentServer(w http.ResponseWriter, r *http.Request, pHttp0 string, pTime time.Time, pHttp int, pIdempotency int64, pIdemgenMiddleware string, s bool)"
+	sig := "func (s0 *IdempotentServer) IdempotentServer(w http.ResponseWriter, r *http.Request, pHttp0 string, pTime time.Time, pHttp int, pIdempotency int64, routeIdempotentServer string, s bool)"
 	if !strings.Contains(string(src), sig) {
 		t.Errorf("want %s in\n%s", sig, src)
 	}
@@ -216,6 +218,20 @@ func TestRenderImportNameCollision(t *testing.T) {
 	}
 }
 
+// TestRenderImportNamedLikeRoute: an import named like a wrapper's route
+// variable is refused with the way out, like any other name the file
+// already uses.
+func TestRenderImportNamedLikeRoute(t *testing.T) {
+	m := model.Model{Operations: []model.Operation{{Method: "POST", Path: "/x/{k}", GoName: "PostX", Policy: model.DefaultPolicy,
+		Origin:   model.Origin{File: "s.yaml", Line: 3, Column: 7},
+		GoParams: []model.GoParam{{Name: "k", Type: "routePostX.Key", Import: `routePostX "example.com/keys"`}}}}}
+	_, err := Render(m, Options{Package: "api"})
+	want := `s.yaml:3:7: POST /x/{k}: parameter k needs the package routePostX "example.com/keys", but idempotency.gen.go already uses the name routePostX (for its own declaration routePostX)`
+	if err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("error %v\nwant %s", err, want)
+	}
+}
+
 // TestReadDeclared: the checks read the names from the file itself.
 func TestReadDeclared(t *testing.T) {
 	src, m := renderNames(t)
@@ -223,7 +239,7 @@ func TestReadDeclared(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"IdempotentRoutes", "NewIdempotencyMiddleware", "IdempotentServer", "NewIdempotentServer", "idemgenMiddleware", "http", "idempotency", "time", "openapi_types", "netip"} {
+	for _, name := range []string{"IdempotentRoutes", "NewIdempotencyMiddleware", "IdempotentServer", "NewIdempotentServer", "routeCreatePayment", "http", "idempotency", "time", "openapi_types", "netip"} {
 		if d.scope[name] != 1 {
 			t.Errorf("scope[%s] = %d, want 1", name, d.scope[name])
 		}
@@ -237,7 +253,7 @@ func TestReadDeclared(t *testing.T) {
 		}
 	}
 	scope := templateScope()
-	if len(scope) != 5 || !scope["idemgenMiddleware"] || !scope["IdempotentServer"] || scope["http"] {
+	if len(scope) != 5 || !scope["routeProbe"] || !scope["IdempotentServer"] || scope["http"] {
 		t.Errorf("templateScope() = %v", scope)
 	}
 }

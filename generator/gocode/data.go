@@ -27,7 +27,10 @@ type fileData struct {
 }
 
 type routeData struct {
-	Index        int
+	// Var names the package-level idempotency.Route of an operation that
+	// has a wrapper: "route" + its Go name, unique as the Go names are.
+	// Empty for the routes served by the route table only.
+	Var          string
 	Method, Path string
 	Comment      string // one line: "createPayment: key optional, TTL 24h."
 	Options      []string
@@ -69,8 +72,8 @@ func newFileData(m model.Model, opts Options) (*fileData, error) {
 	}
 	imports := map[string]bool{`"net/http"`: true, runtimeImport: true}
 	seen := map[string]model.Operation{}
-	for i, op := range m.Operations {
-		r := routeData{Index: i, Method: op.Method, Path: op.Path}
+	for _, op := range m.Operations {
+		r := routeData{Method: op.Method, Path: op.Path}
 		r.Comment = policySummary(op.Policy) + "."
 		if name := cmp.Or(op.OperationID, op.GoName); name != "" {
 			r.Comment = name + ": " + r.Comment
@@ -80,10 +83,12 @@ func newFileData(m model.Model, opts Options) (*fileData, error) {
 		if op.Policy.TTL > 0 || op.Policy.Wait > 0 {
 			imports[`"time"`] = true
 		}
-		d.Routes = append(d.Routes, r)
 		if op.GoName == "" {
+			d.Routes = append(d.Routes, r)
 			continue
 		}
+		r.Var = routeVar(op.GoName)
+		d.Routes = append(d.Routes, r)
 		if !token.IsIdentifier(op.GoName) || !token.IsExported(op.GoName) {
 			return nil, fmt.Errorf("%s: %s: Go name %q is not an exported identifier", op.Origin, op.Route(), op.GoName)
 		}
@@ -121,6 +126,12 @@ func newFileData(m model.Model, opts Options) (*fileData, error) {
 	slices.SortFunc(d.External, byPath)
 	return d, nil
 }
+
+// routeVar is the name of the package-level Route of the wrapper for the
+// ServerInterface method goName. The prefix keeps it unexported, and
+// apart from every other name the file declares (IdempotentRoutes and the
+// rest are exported; imports are checked by checkDeclared).
+func routeVar(goName string) string { return "route" + goName }
 
 func newWrapper(r routeData, op model.Operation, imports map[string]bool) (wrapperData, error) {
 	w := wrapperData{routeData: r, GoName: op.GoName, Field: "mw" + op.GoName, params: op.GoParams}

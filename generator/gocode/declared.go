@@ -103,12 +103,18 @@ func typeName(e ast.Expr) string {
 	return ""
 }
 
-// probeDeclared renders the template for one route with the given
-// wrappers and reads back what the file declares.
+// probeDeclared renders the template for the given wrappers' routes, or
+// one route without a wrapper, and reads back what the file declares.
 func probeDeclared(wrappers []wrapperData) declared {
-	r := routeData{Method: "POST", Path: "/p"}
+	routes := []routeData{{Method: "POST", Path: "/p"}}
+	if len(wrappers) > 0 {
+		routes = nil
+		for _, w := range wrappers {
+			routes = append(routes, w.routeData)
+		}
+	}
 	probe := &fileData{Package: "p", Source: "s", StdLib: []string{`"net/http"`}, External: []string{runtimeImport},
-		Routes: []routeData{r}, Wrappers: wrappers}
+		Routes: routes, Wrappers: wrappers}
 	var buf bytes.Buffer
 	if err := tmpl.Execute(&buf, probe); err != nil {
 		panic("gocode: the template does not render: " + err.Error())
@@ -121,11 +127,12 @@ func probeDeclared(wrappers []wrapperData) declared {
 }
 
 // templateScope is the set of package-scope names the template declares
-// whatever the specification holds (IdempotentRoutes, NewIdempotentServer,
-// the unexported helpers …), read from a file rendered for one probe
-// operation. Wrapper parameters avoid them.
+// whatever the specification holds (IdempotentRoutes, NewIdempotentServer
+// …), read from a file rendered for one probe operation, whose route
+// variable (routeProbe) stands for the per-operation names. Wrapper
+// parameters avoid them.
 var templateScope = sync.OnceValue(func() map[string]bool {
-	d := probeDeclared([]wrapperData{{routeData: routeData{Method: "POST", Path: "/p"}, GoName: "Probe", Field: "mwProbe", Recv: "s"}})
+	d := probeDeclared([]wrapperData{{routeData: routeData{Method: "POST", Path: "/p", Var: routeVar("Probe")}, GoName: "Probe", Field: "mwProbe", Recv: "s"}})
 	names := map[string]bool{}
 	for n := range d.scope {
 		if _, imported := d.imports[n]; !imported {

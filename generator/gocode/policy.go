@@ -10,8 +10,9 @@ import (
 )
 
 // routeOptions are the idempotency.Option expressions of one operation's
-// policy. The method and route scope come from the route itself (NewRouter
-// and the generated idemgenMiddleware add them). The TTL is always given:
+// policy. The method and route scope come from the route itself
+// (idempotency.NewRouteMiddleware adds them, for NewRouter and the
+// generated NewIdempotentServer alike). The TTL is always given:
 // it is part of the published contract, so a store's own default must not
 // override it. The rest appear only when they differ from the defaults.
 func routeOptions(op model.Operation) []string {

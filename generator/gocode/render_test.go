@@ -104,8 +104,15 @@ func TestRenderShape(t *testing.T) {
 				t.Errorf("%s doc %q lacks %q", op.GoName, doc, want)
 			}
 		}
-		if !bytes.Contains(src, []byte("_ = ServerInterface."+op.GoName+"\n")) {
-			t.Errorf("no guard for %s", op.GoName)
+		// Each wrapper's middleware comes from the runtime, for the
+		// operation's own route variable, declared once.
+		route := fmt.Sprintf("route%s = idempotency.Route{Method: %q, Pattern: %q,", op.GoName, op.Method, op.Path)
+		if n := bytes.Count(src, []byte(route)); n != 1 {
+			t.Errorf("%s: route variable declared %d times, want once: %s", op.GoName, n, route)
+		}
+		if !bytes.Contains(src, []byte(fmt.Sprintf("mw%s: idempotency.NewRouteMiddleware(store, route%s, opts...),", op.GoName, op.GoName))) &&
+			!bytes.Contains(src, []byte(fmt.Sprintf("idempotency.NewRouteMiddleware(store, route%s, opts...)", op.GoName))) {
+			t.Errorf("%s: NewIdempotentServer does not build its middleware from route%s", op.GoName, op.GoName)
 		}
 	}
 	for _, want := range []string{
@@ -116,11 +123,19 @@ func TestRenderShape(t *testing.T) {
 		"idempotency.WithMaxRequestBody(1048576)",
 		"idempotency.WithMaxResponseBody(4096)",
 		"idempotency.WithWait(1500 * time.Millisecond)",
-		"idempotency.WithMethods(rt.Method), idempotency.WithRoute(rt.Method + \" \" + rt.Pattern)",
+		"return idempotency.NewRouter(store, IdempotentRoutes, opts...)",
 		"var _ ServerInterface = (*IdempotentServer)(nil)",
 	} {
 		if !bytes.Contains(src, []byte(want)) {
 			t.Errorf("output lacks %s", want)
+		}
+	}
+	// The method and route scope, and the order of options, are the
+	// runtime's (NewRouteMiddleware); the wrapper bodies' calls already
+	// make a renamed operation a compile error (TestStubTypeCheck).
+	for _, gone := range []string{"WithMethods", "WithRoute", "IdempotentRoutes[", "_ = ServerInterface."} {
+		if bytes.Contains(src, []byte(gone)) {
+			t.Errorf("output contains %s", gone)
 		}
 	}
 	// Defaults are not spelt out: createPayment has only its TTL.
@@ -155,8 +170,8 @@ func TestRenderNoOperations(t *testing.T) {
 	if !slices.Equal(imports, []string{"net/http", "github.com/idemgen/idemgen/runtime/idempotency"}) {
 		t.Errorf("imports %v", imports)
 	}
-	if bytes.Contains(src, []byte("idemgenMiddleware")) {
-		t.Error("helper emitted with no operation to use it")
+	if bytes.Contains(src, []byte("NewRouteMiddleware(store")) || bytes.Contains(src, []byte("var (")) {
+		t.Error("route variables emitted with no operation to use them")
 	}
 }
 

@@ -285,7 +285,7 @@ func TestResolveForeignServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(string(src), "idemgenMiddleware") || !strings.Contains(string(src), `Pattern: "/payments"`) {
+	if strings.Contains(string(src), "NewRouteMiddleware(store") || !strings.Contains(string(src), `Pattern: "/payments"`) {
 		t.Errorf("want the route table and no wrappers:\n%s", src)
 	}
 }

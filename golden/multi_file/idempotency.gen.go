@@ -12,19 +12,26 @@ import (
 
 // IdempotentRoutes are the operations marked x-idempotent in openapi.yaml,
 // keyed by method and path pattern, each with its policy as options.
-// NewIdempotencyMiddleware serves them for any router, and
-// NewIdempotentServer builds its per-operation middlewares from them.
+// NewIdempotencyMiddleware serves them for any router; NewIdempotentServer
+// serves the same routes through typed wrappers.
 var IdempotentRoutes = []idempotency.Route{
+	routeCreatePayment,
+	routeCapturePayment,
+}
+
+// The route of each operation IdempotentServer wraps, which
+// NewIdempotentServer hands to idempotency.NewRouteMiddleware.
+var (
 	// createPayment: key required, TTL 24h.
-	{Method: "POST", Pattern: "/payments", Options: []idempotency.Option{
+	routeCreatePayment = idempotency.Route{Method: "POST", Pattern: "/payments", Options: []idempotency.Option{
 		idempotency.WithKeyRequired(true),
 		idempotency.WithTTL(24 * time.Hour),
-	}},
+	}}
 	// capturePayment: key optional, TTL 24h.
-	{Method: "POST", Pattern: "/payments/{id}/capture", Options: []idempotency.Option{
+	routeCapturePayment = idempotency.Route{Method: "POST", Pattern: "/payments/{id}/capture", Options: []idempotency.Option{
 		idempotency.WithTTL(24 * time.Hour),
-	}},
-}
+	}}
+)
 
 // NewIdempotencyMiddleware returns net/http middleware that makes the
 // requests matching IdempotentRoutes idempotent, for any router and for
@@ -32,8 +39,8 @@ var IdempotentRoutes = []idempotency.Route{
 // through untouched. opts apply to every route, after the route's own
 // options. Use it or IdempotentServer, not both: two layers on one store
 // would see each other's claim as a request in flight.
-func NewIdempotencyMiddleware(store idempotency.Store, opts ...idempotency.Option) func(http.Handler) http.Handler {
-	return idempotency.NewRouter(store, IdempotentRoutes, opts...).Handler
+func NewIdempotencyMiddleware(store idempotency.ClaimStore, opts ...idempotency.Option) func(http.Handler) http.Handler {
+	return idempotency.NewRouter(store, IdempotentRoutes, opts...)
 }
 
 // IdempotentServer is a ServerInterface whose operations marked
@@ -55,32 +62,17 @@ type IdempotentServer struct {
 var _ ServerInterface = (*IdempotentServer)(nil)
 
 // NewIdempotentServer wraps impl with one idempotency middleware per
-// operation in IdempotentRoutes, all sharing store. opts apply to every
-// operation, after the operation's own options from the specification.
-func NewIdempotentServer(impl ServerInterface, store idempotency.Store, opts ...idempotency.Option) *IdempotentServer {
+// operation marked x-idempotent, all sharing store, each built by
+// idempotency.NewRouteMiddleware from the operation's route. opts apply to
+// every operation, after the operation's own options from the
+// specification.
+func NewIdempotentServer(impl ServerInterface, store idempotency.ClaimStore, opts ...idempotency.Option) *IdempotentServer {
 	return &IdempotentServer{
 		ServerInterface:  impl,
-		mwCreatePayment:  idemgenMiddleware(store, 0, opts),
-		mwCapturePayment: idemgenMiddleware(store, 1, opts),
+		mwCreatePayment:  idempotency.NewRouteMiddleware(store, routeCreatePayment, opts...),
+		mwCapturePayment: idempotency.NewRouteMiddleware(store, routeCapturePayment, opts...),
 	}
 }
-
-// idemgenMiddleware builds the middleware of IdempotentRoutes[route] as
-// idempotency.NewRouter does: the route's method and key scope, then its
-// options, then opts.
-func idemgenMiddleware(store idempotency.Store, route int, opts []idempotency.Option) *idempotency.Middleware {
-	rt := IdempotentRoutes[route]
-	all := []idempotency.Option{idempotency.WithMethods(rt.Method), idempotency.WithRoute(rt.Method + " " + rt.Pattern)}
-	all = append(append(all, rt.Options...), opts...)
-	return idempotency.NewMiddleware(store, all...)
-}
-
-// Each wrapped operation must still be a ServerInterface method, so that a
-// renamed operation is a compile error instead of a wrapper that never runs.
-var (
-	_ = ServerInterface.CreatePayment
-	_ = ServerInterface.CapturePayment
-)
 
 // CreatePayment serves POST /payments (operationId createPayment)
 // idempotently: key required, TTL 24h. A retry with the same Idempotency-Key

@@ -10,8 +10,8 @@ import (
 
 // IdempotentRoutes are the operations marked x-idempotent in openapi.yaml,
 // keyed by method and path pattern, each with its policy as options.
-// NewIdempotencyMiddleware serves them for any router, and
-// NewIdempotentServer builds its per-operation middlewares from them.
+// NewIdempotencyMiddleware serves them for any router; NewIdempotentServer
+// serves the same routes through typed wrappers.
 var IdempotentRoutes = []idempotency.Route{}
 
 // NewIdempotencyMiddleware returns net/http middleware that makes the
@@ -20,8 +20,8 @@ var IdempotentRoutes = []idempotency.Route{}
 // through untouched. opts apply to every route, after the route's own
 // options. Use it or IdempotentServer, not both: two layers on one store
 // would see each other's claim as a request in flight.
-func NewIdempotencyMiddleware(store idempotency.Store, opts ...idempotency.Option) func(http.Handler) http.Handler {
-	return idempotency.NewRouter(store, IdempotentRoutes, opts...).Handler
+func NewIdempotencyMiddleware(store idempotency.ClaimStore, opts ...idempotency.Option) func(http.Handler) http.Handler {
+	return idempotency.NewRouter(store, IdempotentRoutes, opts...)
 }
 
 // IdempotentServer is a ServerInterface whose operations marked
@@ -41,9 +41,11 @@ type IdempotentServer struct {
 var _ ServerInterface = (*IdempotentServer)(nil)
 
 // NewIdempotentServer wraps impl with one idempotency middleware per
-// operation in IdempotentRoutes, all sharing store. opts apply to every
-// operation, after the operation's own options from the specification.
-func NewIdempotentServer(impl ServerInterface, store idempotency.Store, opts ...idempotency.Option) *IdempotentServer {
+// operation marked x-idempotent, all sharing store, each built by
+// idempotency.NewRouteMiddleware from the operation's route. opts apply to
+// every operation, after the operation's own options from the
+// specification.
+func NewIdempotentServer(impl ServerInterface, store idempotency.ClaimStore, opts ...idempotency.Option) *IdempotentServer {
 	return &IdempotentServer{
 		ServerInterface: impl,
 	}

@@ -11,20 +11,28 @@ import (
 
 // IdempotentRoutes are the operations marked x-idempotent in openapi.yaml,
 // keyed by method and path pattern, each with its policy as options.
-// NewIdempotencyMiddleware serves them for any router, and
-// NewIdempotentServer builds its per-operation middlewares from them.
+// NewIdempotencyMiddleware serves them for any router; NewIdempotentServer
+// serves the same routes through typed wrappers.
 var IdempotentRoutes = []idempotency.Route{
+	routeRefundPayment,
+	routeCreatePayout,
+	routeCreateTransfer,
+}
+
+// The route of each operation IdempotentServer wraps, which
+// NewIdempotentServer hands to idempotency.NewRouteMiddleware.
+var (
 	// refundPayment: key required, TTL 48h.
-	{Method: "POST", Pattern: "/payments/{id}/refunds", Options: []idempotency.Option{
+	routeRefundPayment = idempotency.Route{Method: "POST", Pattern: "/payments/{id}/refunds", Options: []idempotency.Option{
 		idempotency.WithKeyRequired(true),
 		idempotency.WithTTL(48 * time.Hour),
-	}},
+	}}
 	// createPayout: key optional, TTL 15m.
-	{Method: "POST", Pattern: "/payouts", Options: []idempotency.Option{
+	routeCreatePayout = idempotency.Route{Method: "POST", Pattern: "/payouts", Options: []idempotency.Option{
 		idempotency.WithTTL(15 * time.Minute),
-	}},
+	}}
 	// createTransfer: key required, TTL 2h30m, scoped by Authorization, X-Tenant-ID, 5xx stored, request body at most 65536 bytes, stored body at most 1048576 bytes, retries wait up to 5s.
-	{Method: "POST", Pattern: "/transfers", Options: []idempotency.Option{
+	routeCreateTransfer = idempotency.Route{Method: "POST", Pattern: "/transfers", Options: []idempotency.Option{
 		idempotency.WithKeyRequired(true),
 		idempotency.WithTTL(150 * time.Minute),
 		idempotency.WithScopeHeaders("Authorization", "X-Tenant-ID"),
@@ -32,8 +40,8 @@ var IdempotentRoutes = []idempotency.Route{
 		idempotency.WithMaxRequestBody(65536),
 		idempotency.WithMaxResponseBody(1048576),
 		idempotency.WithWait(5 * time.Second),
-	}},
-}
+	}}
+)
 
 // NewIdempotencyMiddleware returns net/http middleware that makes the
 // requests matching IdempotentRoutes idempotent, for any router and for
@@ -41,8 +49,8 @@ var IdempotentRoutes = []idempotency.Route{
 // through untouched. opts apply to every route, after the route's own
 // options. Use it or IdempotentServer, not both: two layers on one store
 // would see each other's claim as a request in flight.
-func NewIdempotencyMiddleware(store idempotency.Store, opts ...idempotency.Option) func(http.Handler) http.Handler {
-	return idempotency.NewRouter(store, IdempotentRoutes, opts...).Handler
+func NewIdempotencyMiddleware(store idempotency.ClaimStore, opts ...idempotency.Option) func(http.Handler) http.Handler {
+	return idempotency.NewRouter(store, IdempotentRoutes, opts...)
 }
 
 // IdempotentServer is a ServerInterface whose operations marked
@@ -65,34 +73,18 @@ type IdempotentServer struct {
 var _ ServerInterface = (*IdempotentServer)(nil)
 
 // NewIdempotentServer wraps impl with one idempotency middleware per
-// operation in IdempotentRoutes, all sharing store. opts apply to every
-// operation, after the operation's own options from the specification.
-func NewIdempotentServer(impl ServerInterface, store idempotency.Store, opts ...idempotency.Option) *IdempotentServer {
+// operation marked x-idempotent, all sharing store, each built by
+// idempotency.NewRouteMiddleware from the operation's route. opts apply to
+// every operation, after the operation's own options from the
+// specification.
+func NewIdempotentServer(impl ServerInterface, store idempotency.ClaimStore, opts ...idempotency.Option) *IdempotentServer {
 	return &IdempotentServer{
 		ServerInterface:  impl,
-		mwRefundPayment:  idemgenMiddleware(store, 0, opts),
-		mwCreatePayout:   idemgenMiddleware(store, 1, opts),
-		mwCreateTransfer: idemgenMiddleware(store, 2, opts),
+		mwRefundPayment:  idempotency.NewRouteMiddleware(store, routeRefundPayment, opts...),
+		mwCreatePayout:   idempotency.NewRouteMiddleware(store, routeCreatePayout, opts...),
+		mwCreateTransfer: idempotency.NewRouteMiddleware(store, routeCreateTransfer, opts...),
 	}
 }
-
-// idemgenMiddleware builds the middleware of IdempotentRoutes[route] as
-// idempotency.NewRouter does: the route's method and key scope, then its
-// options, then opts.
-func idemgenMiddleware(store idempotency.Store, route int, opts []idempotency.Option) *idempotency.Middleware {
-	rt := IdempotentRoutes[route]
-	all := []idempotency.Option{idempotency.WithMethods(rt.Method), idempotency.WithRoute(rt.Method + " " + rt.Pattern)}
-	all = append(append(all, rt.Options...), opts...)
-	return idempotency.NewMiddleware(store, all...)
-}
-
-// Each wrapped operation must still be a ServerInterface method, so that a
-// renamed operation is a compile error instead of a wrapper that never runs.
-var (
-	_ = ServerInterface.RefundPayment
-	_ = ServerInterface.CreatePayout
-	_ = ServerInterface.CreateTransfer
-)
 
 // RefundPayment serves POST /payments/{id}/refunds (operationId
 // refundPayment) idempotently: key required, TTL 48h. A retry with the same

@@ -11,26 +11,35 @@ import (
 
 // IdempotentRoutes are the operations marked x-idempotent in openapi.yaml,
 // keyed by method and path pattern, each with its policy as options.
-// NewIdempotencyMiddleware serves them for any router, and
-// NewIdempotentServer builds its per-operation middlewares from them.
+// NewIdempotencyMiddleware serves them for any router; NewIdempotentServer
+// serves the same routes through typed wrappers.
 var IdempotentRoutes = []idempotency.Route{
-	// PutAnonymousId: key optional, TTL 24h.
-	{Method: "PUT", Pattern: "/anonymous/{id}", Options: []idempotency.Option{
-		idempotency.WithTTL(24 * time.Hour),
-	}},
-	// 1stThing: key optional, TTL 24h.
-	{Method: "POST", Pattern: "/first", Options: []idempotency.Option{
-		idempotency.WithTTL(24 * time.Hour),
-	}},
-	// refund-payment: key optional, TTL 24h.
-	{Method: "POST", Pattern: "/payments/{payment_id}/refund", Options: []idempotency.Option{
-		idempotency.WithTTL(24 * time.Hour),
-	}},
-	// things.v2:create: key optional, TTL 24h.
-	{Method: "POST", Pattern: "/v2/things", Options: []idempotency.Option{
-		idempotency.WithTTL(24 * time.Hour),
-	}},
+	routePutAnonymousId,
+	routeN1stThing,
+	routeRefundPayment,
+	routeThingsV2Create,
 }
+
+// The route of each operation IdempotentServer wraps, which
+// NewIdempotentServer hands to idempotency.NewRouteMiddleware.
+var (
+	// PutAnonymousId: key optional, TTL 24h.
+	routePutAnonymousId = idempotency.Route{Method: "PUT", Pattern: "/anonymous/{id}", Options: []idempotency.Option{
+		idempotency.WithTTL(24 * time.Hour),
+	}}
+	// 1stThing: key optional, TTL 24h.
+	routeN1stThing = idempotency.Route{Method: "POST", Pattern: "/first", Options: []idempotency.Option{
+		idempotency.WithTTL(24 * time.Hour),
+	}}
+	// refund-payment: key optional, TTL 24h.
+	routeRefundPayment = idempotency.Route{Method: "POST", Pattern: "/payments/{payment_id}/refund", Options: []idempotency.Option{
+		idempotency.WithTTL(24 * time.Hour),
+	}}
+	// things.v2:create: key optional, TTL 24h.
+	routeThingsV2Create = idempotency.Route{Method: "POST", Pattern: "/v2/things", Options: []idempotency.Option{
+		idempotency.WithTTL(24 * time.Hour),
+	}}
+)
 
 // NewIdempotencyMiddleware returns net/http middleware that makes the
 // requests matching IdempotentRoutes idempotent, for any router and for
@@ -38,8 +47,8 @@ var IdempotentRoutes = []idempotency.Route{
 // through untouched. opts apply to every route, after the route's own
 // options. Use it or IdempotentServer, not both: two layers on one store
 // would see each other's claim as a request in flight.
-func NewIdempotencyMiddleware(store idempotency.Store, opts ...idempotency.Option) func(http.Handler) http.Handler {
-	return idempotency.NewRouter(store, IdempotentRoutes, opts...).Handler
+func NewIdempotencyMiddleware(store idempotency.ClaimStore, opts ...idempotency.Option) func(http.Handler) http.Handler {
+	return idempotency.NewRouter(store, IdempotentRoutes, opts...)
 }
 
 // IdempotentServer is a ServerInterface whose operations marked
@@ -63,36 +72,19 @@ type IdempotentServer struct {
 var _ ServerInterface = (*IdempotentServer)(nil)
 
 // NewIdempotentServer wraps impl with one idempotency middleware per
-// operation in IdempotentRoutes, all sharing store. opts apply to every
-// operation, after the operation's own options from the specification.
-func NewIdempotentServer(impl ServerInterface, store idempotency.Store, opts ...idempotency.Option) *IdempotentServer {
+// operation marked x-idempotent, all sharing store, each built by
+// idempotency.NewRouteMiddleware from the operation's route. opts apply to
+// every operation, after the operation's own options from the
+// specification.
+func NewIdempotentServer(impl ServerInterface, store idempotency.ClaimStore, opts ...idempotency.Option) *IdempotentServer {
 	return &IdempotentServer{
 		ServerInterface:  impl,
-		mwPutAnonymousId: idemgenMiddleware(store, 0, opts),
-		mwN1stThing:      idemgenMiddleware(store, 1, opts),
-		mwRefundPayment:  idemgenMiddleware(store, 2, opts),
-		mwThingsV2Create: idemgenMiddleware(store, 3, opts),
+		mwPutAnonymousId: idempotency.NewRouteMiddleware(store, routePutAnonymousId, opts...),
+		mwN1stThing:      idempotency.NewRouteMiddleware(store, routeN1stThing, opts...),
+		mwRefundPayment:  idempotency.NewRouteMiddleware(store, routeRefundPayment, opts...),
+		mwThingsV2Create: idempotency.NewRouteMiddleware(store, routeThingsV2Create, opts...),
 	}
 }
-
-// idemgenMiddleware builds the middleware of IdempotentRoutes[route] as
-// idempotency.NewRouter does: the route's method and key scope, then its
-// options, then opts.
-func idemgenMiddleware(store idempotency.Store, route int, opts []idempotency.Option) *idempotency.Middleware {
-	rt := IdempotentRoutes[route]
-	all := []idempotency.Option{idempotency.WithMethods(rt.Method), idempotency.WithRoute(rt.Method + " " + rt.Pattern)}
-	all = append(append(all, rt.Options...), opts...)
-	return idempotency.NewMiddleware(store, all...)
-}
-
-// Each wrapped operation must still be a ServerInterface method, so that a
-// renamed operation is a compile error instead of a wrapper that never runs.
-var (
-	_ = ServerInterface.PutAnonymousId
-	_ = ServerInterface.N1stThing
-	_ = ServerInterface.RefundPayment
-	_ = ServerInterface.ThingsV2Create
-)
 
 // PutAnonymousId serves PUT /anonymous/{id} idempotently: key optional, TTL
 // 24h. A retry with the same Idempotency-Key and request replays the first

@@ -12,30 +12,40 @@ import (
 
 // IdempotentRoutes are the operations marked x-idempotent in openapi.yaml,
 // keyed by method and path pattern, each with its policy as options.
-// NewIdempotencyMiddleware serves them for any router, and
-// NewIdempotentServer builds its per-operation middlewares from them.
+// NewIdempotencyMiddleware serves them for any router; NewIdempotentServer
+// serves the same routes through typed wrappers.
 var IdempotentRoutes = []idempotency.Route{
-	// closeAccount: key optional, TTL 24h.
-	{Method: "POST", Pattern: "/accounts/{name}/close", Options: []idempotency.Option{
-		idempotency.WithTTL(24 * time.Hour),
-	}},
-	// resetDevice: key optional, TTL 24h.
-	{Method: "POST", Pattern: "/devices/{device_id}/reset", Options: []idempotency.Option{
-		idempotency.WithTTL(24 * time.Hour),
-	}},
-	// cancelOrder: key optional, TTL 24h.
-	{Method: "POST", Pattern: "/orders/{orderNumber}/cancel", Options: []idempotency.Option{
-		idempotency.WithTTL(24 * time.Hour),
-	}},
-	// bookSlot: key optional, TTL 24h.
-	{Method: "POST", Pattern: "/slots/{at}/book", Options: []idempotency.Option{
-		idempotency.WithTTL(24 * time.Hour),
-	}},
-	// putSession: key optional, TTL 1h.
-	{Method: "PUT", Pattern: "/tenants/{tenant}/users/{userId}/sessions/{sessionId}/at/{when}", Options: []idempotency.Option{
-		idempotency.WithTTL(1 * time.Hour),
-	}},
+	routeCloseAccount,
+	routeResetDevice,
+	routeCancelOrder,
+	routeBookSlot,
+	routePutSession,
 }
+
+// The route of each operation IdempotentServer wraps, which
+// NewIdempotentServer hands to idempotency.NewRouteMiddleware.
+var (
+	// closeAccount: key optional, TTL 24h.
+	routeCloseAccount = idempotency.Route{Method: "POST", Pattern: "/accounts/{name}/close", Options: []idempotency.Option{
+		idempotency.WithTTL(24 * time.Hour),
+	}}
+	// resetDevice: key optional, TTL 24h.
+	routeResetDevice = idempotency.Route{Method: "POST", Pattern: "/devices/{device_id}/reset", Options: []idempotency.Option{
+		idempotency.WithTTL(24 * time.Hour),
+	}}
+	// cancelOrder: key optional, TTL 24h.
+	routeCancelOrder = idempotency.Route{Method: "POST", Pattern: "/orders/{orderNumber}/cancel", Options: []idempotency.Option{
+		idempotency.WithTTL(24 * time.Hour),
+	}}
+	// bookSlot: key optional, TTL 24h.
+	routeBookSlot = idempotency.Route{Method: "POST", Pattern: "/slots/{at}/book", Options: []idempotency.Option{
+		idempotency.WithTTL(24 * time.Hour),
+	}}
+	// putSession: key optional, TTL 1h.
+	routePutSession = idempotency.Route{Method: "PUT", Pattern: "/tenants/{tenant}/users/{userId}/sessions/{sessionId}/at/{when}", Options: []idempotency.Option{
+		idempotency.WithTTL(1 * time.Hour),
+	}}
+)
 
 // NewIdempotencyMiddleware returns net/http middleware that makes the
 // requests matching IdempotentRoutes idempotent, for any router and for
@@ -43,8 +53,8 @@ var IdempotentRoutes = []idempotency.Route{
 // through untouched. opts apply to every route, after the route's own
 // options. Use it or IdempotentServer, not both: two layers on one store
 // would see each other's claim as a request in flight.
-func NewIdempotencyMiddleware(store idempotency.Store, opts ...idempotency.Option) func(http.Handler) http.Handler {
-	return idempotency.NewRouter(store, IdempotentRoutes, opts...).Handler
+func NewIdempotencyMiddleware(store idempotency.ClaimStore, opts ...idempotency.Option) func(http.Handler) http.Handler {
+	return idempotency.NewRouter(store, IdempotentRoutes, opts...)
 }
 
 // IdempotentServer is a ServerInterface whose operations marked
@@ -69,38 +79,20 @@ type IdempotentServer struct {
 var _ ServerInterface = (*IdempotentServer)(nil)
 
 // NewIdempotentServer wraps impl with one idempotency middleware per
-// operation in IdempotentRoutes, all sharing store. opts apply to every
-// operation, after the operation's own options from the specification.
-func NewIdempotentServer(impl ServerInterface, store idempotency.Store, opts ...idempotency.Option) *IdempotentServer {
+// operation marked x-idempotent, all sharing store, each built by
+// idempotency.NewRouteMiddleware from the operation's route. opts apply to
+// every operation, after the operation's own options from the
+// specification.
+func NewIdempotentServer(impl ServerInterface, store idempotency.ClaimStore, opts ...idempotency.Option) *IdempotentServer {
 	return &IdempotentServer{
 		ServerInterface: impl,
-		mwCloseAccount:  idemgenMiddleware(store, 0, opts),
-		mwResetDevice:   idemgenMiddleware(store, 1, opts),
-		mwCancelOrder:   idemgenMiddleware(store, 2, opts),
-		mwBookSlot:      idemgenMiddleware(store, 3, opts),
-		mwPutSession:    idemgenMiddleware(store, 4, opts),
+		mwCloseAccount:  idempotency.NewRouteMiddleware(store, routeCloseAccount, opts...),
+		mwResetDevice:   idempotency.NewRouteMiddleware(store, routeResetDevice, opts...),
+		mwCancelOrder:   idempotency.NewRouteMiddleware(store, routeCancelOrder, opts...),
+		mwBookSlot:      idempotency.NewRouteMiddleware(store, routeBookSlot, opts...),
+		mwPutSession:    idempotency.NewRouteMiddleware(store, routePutSession, opts...),
 	}
 }
-
-// idemgenMiddleware builds the middleware of IdempotentRoutes[route] as
-// idempotency.NewRouter does: the route's method and key scope, then its
-// options, then opts.
-func idemgenMiddleware(store idempotency.Store, route int, opts []idempotency.Option) *idempotency.Middleware {
-	rt := IdempotentRoutes[route]
-	all := []idempotency.Option{idempotency.WithMethods(rt.Method), idempotency.WithRoute(rt.Method + " " + rt.Pattern)}
-	all = append(append(all, rt.Options...), opts...)
-	return idempotency.NewMiddleware(store, all...)
-}
-
-// Each wrapped operation must still be a ServerInterface method, so that a
-// renamed operation is a compile error instead of a wrapper that never runs.
-var (
-	_ = ServerInterface.CloseAccount
-	_ = ServerInterface.ResetDevice
-	_ = ServerInterface.CancelOrder
-	_ = ServerInterface.BookSlot
-	_ = ServerInterface.PutSession
-)
 
 // CloseAccount serves POST /accounts/{name}/close (operationId closeAccount)
 // idempotently: key optional, TTL 24h. A retry with the same Idempotency-Key

@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -12,40 +11,12 @@ import (
 
 	"github.com/idemgen/idemgen/generator/gocode"
 	"github.com/idemgen/idemgen/generator/load"
+	"github.com/idemgen/idemgen/internal/testcases"
 	"github.com/oapi-codegen/oapi-codegen/v2/pkg/codegen"
 )
 
 // raceEnabled is set by race_test.go in -race builds.
 var raceEnabled bool
-
-// corpusSpecs lists ../shared/corpus/specs (relative to the repository
-// root): each file, and each multi-file folder through the entry its ROOT
-// file names. It skips the test when the corpus is absent.
-func corpusSpecs(t *testing.T) map[string]string {
-	t.Helper()
-	dir := filepath.Join(repoRoot(t), "..", "shared", "corpus", "specs")
-	ents, err := os.ReadDir(dir)
-	if os.IsNotExist(err) {
-		t.Skipf("no corpus at %s", dir)
-	}
-	must(t, err)
-	specs := map[string]string{}
-	for _, e := range ents {
-		p := filepath.Join(dir, e.Name())
-		switch {
-		case e.IsDir():
-			root, err := os.ReadFile(filepath.Join(p, "ROOT"))
-			if err != nil {
-				t.Errorf("%s: multi-file document without a ROOT file", p)
-				continue
-			}
-			specs[e.Name()] = filepath.Join(p, strings.TrimSpace(string(root)))
-		case strings.HasSuffix(e.Name(), ".yaml"), strings.HasSuffix(e.Name(), ".yml"), strings.HasSuffix(e.Name(), ".json"):
-			specs[e.Name()] = p
-		}
-	}
-	return specs
-}
 
 // TestCorpusCompiles runs idemgen over every corpus document with every
 // POST and PATCH marked and, wherever oapi-codegen itself generates a
@@ -59,13 +30,13 @@ func TestCorpusCompiles(t *testing.T) {
 	if raceEnabled {
 		t.Skip("no concurrency to check, and minutes slower under -race; run without it")
 	}
-	specs := corpusSpecs(t)
+	docs := testcases.Corpus(t)
 	m := newTempModule(t, "example.com/corpus")
 	var notLoaded, noServer, wrapped []string
 	pkgOf := map[string]string{}
-	names := slices.Sorted(mapKeys(specs))
-	for _, name := range names {
-		res, err := load.Load(context.Background(), specs[name], load.Options{MarkMethods: []string{"POST", "PATCH"}})
+	for _, d := range docs {
+		name := d.Name
+		res, err := load.Load(context.Background(), d.Spec, load.Options{MarkMethods: []string{"POST", "PATCH"}})
 		if err != nil {
 			notLoaded = append(notLoaded, name)
 			continue
@@ -75,7 +46,7 @@ func TestCorpusCompiles(t *testing.T) {
 		start := time.Now()
 		api, err := oapiCodegen(doc, "api", stdHTTP, codegen.Configuration{})
 		if err != nil {
-			noServer = append(noServer, fmt.Sprintf("%s (%s)", name, firstLine(err.Error())))
+			noServer = append(noServer, fmt.Sprintf("%s (%s)", name, testcases.FirstLine(err.Error())))
 			continue
 		}
 		took := time.Since(start)
@@ -87,7 +58,7 @@ func TestCorpusCompiles(t *testing.T) {
 			t.Errorf("%s: oapi-codegen generates a server but Resolve fails: %v", name, err)
 			continue
 		}
-		src, err := gocode.Render(model, gocode.Options{Package: "api", Source: filepath.Base(specs[name])})
+		src, err := gocode.Render(model, gocode.Options{Package: "api", Source: filepath.Base(d.Spec)})
 		if err != nil {
 			t.Errorf("%s: Render: %v", name, err)
 			continue
@@ -117,23 +88,15 @@ func TestCorpusCompiles(t *testing.T) {
 					ours++
 				}
 			}
-			brokenServer = append(brokenServer, fmt.Sprintf("%s (%d errors in the wrappers; the server's first: %s)", name, ours, firstLine(errs[0])))
+			brokenServer = append(brokenServer, fmt.Sprintf("%s (%d errors in the wrappers; the server's first: %s)", name, ours, testcases.FirstLine(errs[0])))
 		default:
 			t.Errorf("%s: the wrappers do not compile against oapi-codegen's server:\n%s", name, strings.Join(errs, "\n"))
 		}
 	}
-	t.Logf("corpus: %d documents; wrappers compile for %d: %s", len(specs), len(wrapped), strings.Join(wrapped, " "))
+	t.Logf("corpus: %d documents; wrappers compile for %d: %s", len(docs), len(wrapped), strings.Join(wrapped, " "))
 	t.Logf("idemgen refuses to load %d: %s", len(notLoaded), strings.Join(notLoaded, " "))
 	t.Logf("oapi-codegen generates no std-http server for %d: %s", len(noServer), strings.Join(noServer, "; "))
 	t.Logf("oapi-codegen's server does not compile for %d: %s", len(brokenServer), strings.Join(brokenServer, "; "))
-}
-
-func firstLine(s string) string {
-	s, _, _ = strings.Cut(s, "\n")
-	if len(s) > 160 {
-		s = s[:160] + "…"
-	}
-	return s
 }
 
 func mapKeys[V any](m map[string]V) func(func(string) bool) {

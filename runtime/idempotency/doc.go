@@ -5,15 +5,22 @@
 // # Usage
 //
 //	store := idempotency.NewMemoryStore(24 * time.Hour)
-//	m := idempotency.NewMiddleware(store,
+//	m := idempotency.New(store,
 //		idempotency.WithKeyRequired(true),
 //		idempotency.WithScope(func(r *http.Request) string { return userID(r) }),
 //	)
 //	http.ListenAndServe(":8080", m.Handler(mux))
 //
 // m.Handler fits oapi-codegen's MiddlewareFunc and chi's Use. For a table
-// of operations in front of any router, use [NewRouter] with one [Route]
-// per operation; idemgen generates that table from an OpenAPI document.
+// of operations in front of any router, [NewRouter] takes one [Route] per
+// operation and returns a func(http.Handler) http.Handler;
+// [NewRouteMiddleware] is the middleware of one route as NewRouter builds
+// it. idemgen generates the table, and typed per-operation wrappers that
+// call NewRouteMiddleware, from an OpenAPI document.
+//
+// [New], NewRouter and NewRouteMiddleware take a [ClaimStore], the
+// contract a store implements. The seed's [NewMiddleware], which takes a
+// seed [Store], is New([AdaptStore](store)).
 //
 // # Behaviour
 //
@@ -60,13 +67,13 @@
 // # Stores
 //
 // A store that implements [ClaimStore] (MemoryStore within one process,
-// the redisstore and pgstore packages across many) gives exactly-once: an
-// atomic claim
-// with an owner token and a lease, which the middleware renews every third
-// of [WithLease] while the handler runs; completion is token-checked and
-// runs under context.WithoutCancel, so a client that hangs up cannot leave
-// its key stuck. A store that implements only the seed [Store] interface
-// still works through an adapter, with these limits: no fencing token (the
+// the redisstore and pgstore packages across many, or your own, checked
+// with package storetest) gives exactly-once: an atomic claim with an
+// owner token and a lease, which the middleware renews every third of
+// [WithLease] while the handler runs; completion is token-checked and runs
+// under context.WithoutCancel, so a client that hangs up cannot leave its
+// key stuck. A store that implements only the seed [Store] interface
+// plugs in through [AdaptStore], with these limits: no fencing token (the
 // store's Lock alone serialises processes), no lease and no takeover (a
 // Lock left by a crashed process holds until the store drops it), in-flight
 // details only for requests of this process (another process's gives 409,

@@ -22,7 +22,7 @@ func Example() {
 	})
 
 	store := idempotency.NewMemoryStore(time.Hour)
-	m := idempotency.NewMiddleware(store, idempotency.WithKeyRequired(true))
+	m := idempotency.New(store, idempotency.WithKeyRequired(true))
 	srv := httptest.NewServer(m.Handler(createCharge))
 	defer srv.Close()
 
@@ -56,7 +56,7 @@ func Example() {
 }
 
 func ExampleNewRouter() {
-	rt := idempotency.NewRouter(idempotency.NewMemoryStore(time.Hour), []idempotency.Route{
+	guard := idempotency.NewRouter(idempotency.NewMemoryStore(time.Hour), []idempotency.Route{
 		{Method: http.MethodPost, Pattern: "/payments/{id}/refunds",
 			Options: []idempotency.Option{idempotency.WithKeyRequired(true)}},
 	})
@@ -66,7 +66,7 @@ func ExampleNewRouter() {
 		refunds++
 		w.WriteHeader(http.StatusCreated)
 	})
-	h := rt.Handler(mux)
+	h := guard(mux)
 
 	for range 3 {
 		r := httptest.NewRequest(http.MethodPost, "/payments/7/refunds", strings.NewReader(`{}`))

@@ -89,7 +89,7 @@ func FuzzRouterMatch(f *testing.F) {
 	f.Add("", "POST", "")
 	f.Add("/a/{p...}", "example.com/a/{x}", "/a/b/c")
 	f.Fuzz(func(t *testing.T, template, pattern, path string) {
-		rt := NewRouter(NewMemoryStore(time.Minute), []Route{{Method: "POST", Pattern: template}})
+		rt := newRouter(NewMemoryStore(time.Minute), []Route{{Method: "POST", Pattern: template}}, nil)
 		r := httptest.NewRequest(http.MethodGet, "/", nil)
 		r.Method = http.MethodPost
 		r.URL.Path = path

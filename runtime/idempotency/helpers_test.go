@@ -123,12 +123,6 @@ type faultyStore struct {
 
 var errInjected = errors.New("injected store failure")
 
-func (f *faultyStore) Get(string) (*CachedResponse, bool) { return nil, false }
-func (f *faultyStore) Set(string, *CachedResponse)        {}
-func (f *faultyStore) Delete(string)                      {}
-func (f *faultyStore) Lock(string) bool                   { return false }
-func (f *faultyStore) Unlock(string)                      {}
-
 func (f *faultyStore) Claim(ctx context.Context, key, fp string, lease time.Duration) (Claim, error) {
 	if f.failClaim.Load() {
 		return Claim{}, errInjected

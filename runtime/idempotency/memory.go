@@ -65,8 +65,11 @@ type MemoryOptions struct {
 	// are empty. It runs on the goroutine whose write made room, after the
 	// store's lock is released, so it may call the store; it must be fast.
 	OnEvict func(Event)
-	// Clock replaces time.Now, for tests.
-	Clock func() time.Time
+
+	// clock replaces time.Now. Only this package's tests set it (through
+	// export_test.go for the external ones): a store's clock is no option
+	// for its users.
+	clock func() time.Time
 }
 
 // MemoryStore implements Store using in-memory storage
@@ -120,7 +123,7 @@ func NewMemoryStore(ttl time.Duration) *MemoryStore {
 // NewMemoryStoreWith creates a MemoryStore configured by opts. Call Close
 // when done with it if opts.SweepInterval is set, to stop its janitor.
 func NewMemoryStoreWith(opts MemoryOptions) *MemoryStore {
-	s := &MemoryStore{ttl: opts.TTL, seed: maphash.MakeSeed(), clock: opts.Clock, tok: newTokenCodec(), onEvict: opts.OnEvict}
+	s := &MemoryStore{ttl: opts.TTL, seed: maphash.MakeSeed(), clock: opts.clock, tok: newTokenCodec(), onEvict: opts.OnEvict}
 	if s.ttl <= 0 {
 		s.ttl = DefaultTTL
 	}

@@ -48,7 +48,7 @@ func (sh *shard) claim(h uint32, key, fp string, st entryState, lease, wall, mon
 			sh.expired++
 			slot = -1 // the index changed; look the slot up again
 		case e.deadline > mono:
-			return Claim{State: InFlight, Fingerprint: e.fp, LeaseRemaining: time.Duration(e.deadline - mono)}, 0, nil
+			return Claim{State: InFlight, Fingerprint: e.fp}, 0, nil
 		default:
 			// The owner's lease ended: hand the same entry to the newcomer.
 			sh.ctr += sh.step

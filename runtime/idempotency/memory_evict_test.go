@@ -35,7 +35,7 @@ func TestOnEvictReportsEachEviction(t *testing.T) {
 		}
 		got = append(got, ev)
 	}
-	s = NewMemoryStoreWith(MemoryOptions{MaxEntries: 2, Clock: clk.Now, OnEvict: onEvict})
+	s = NewMemoryStoreWith(MemoryOptions{MaxEntries: 2, clock: clk.Now, OnEvict: onEvict})
 	defer s.Close()
 	ctx := context.Background()
 	complete := func(key string, status int) {

@@ -87,7 +87,7 @@ func TestRecordTooLargeEvictsNothing(t *testing.T) {
 func TestMaxResponseBodyOptionHoldsTheCap(t *testing.T) {
 	const limit = 4 << 20
 	clk := newStepClock()
-	s := NewMemoryStoreWith(MemoryOptions{MaxBytes: 64 << 20, MaxResponseBody: limit, Clock: clk.Now})
+	s := NewMemoryStoreWith(MemoryOptions{MaxBytes: 64 << 20, MaxResponseBody: limit, clock: clk.Now})
 	defer s.Close()
 	h := &bigHandler{n: limit}
 	mw := NewMiddleware(s, WithMaxResponseBody(limit)).Handler(h)

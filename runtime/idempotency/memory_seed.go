@@ -1,16 +1,13 @@
 package idempotency
 
-import (
-	"net/http"
-	"strings"
-)
+import "github.com/idemgen/idemgen/internal/seedheader"
 
 // Get retrieves a cached response
 //
-// Only a completed, unexpired record is returned. A header with several
-// values comes back as one value, the values joined by ", " (RFC 9110's list
-// form; lossy only for Set-Cookie, which the seed record cannot hold). The
-// body is shared with the store and must not be modified.
+// Only a completed, unexpired record is returned, whether Set or Complete
+// stored it. A header with several values comes back as one value, as
+// [CachedResponse] describes: the values joined by ", ", Set-Cookie's
+// first only. The body is shared with the store and must not be modified.
 func (s *MemoryStore) Get(key string) (*CachedResponse, bool) {
 	_, wall, _ := s.now()
 	sh, h := s.shardFor(key)
@@ -24,14 +21,13 @@ func (s *MemoryStore) Get(key string) (*CachedResponse, bool) {
 		return nil, false
 	}
 	// The Record is read-only once built, so it can be read unlocked.
-	resp := &CachedResponse{StatusCode: r.Status, Body: r.Body, CreatedAt: r.CreatedAt, ExpiresAt: r.ExpiresAt}
-	if r.Header != nil {
-		resp.Headers = make(map[string]string, len(r.Header))
-		for name, vs := range r.Header {
-			resp.Headers[name] = strings.Join(vs, ", ")
-		}
-	}
-	return resp, true
+	return &CachedResponse{
+		StatusCode: r.Status,
+		Headers:    seedheader.Flatten(r.Header),
+		Body:       r.Body,
+		CreatedAt:  r.CreatedAt,
+		ExpiresAt:  r.ExpiresAt,
+	}, true
 }
 
 // Set stores a response
@@ -45,18 +41,12 @@ func (s *MemoryStore) Set(key string, response *CachedResponse) {
 		return
 	}
 	now, wall, mono := s.now()
-	r := Record{Status: response.StatusCode, Body: response.Body, CreatedAt: response.CreatedAt, ExpiresAt: response.ExpiresAt}
+	r := Record{Status: response.StatusCode, Header: seedheader.Expand(response.Headers), Body: response.Body, CreatedAt: response.CreatedAt, ExpiresAt: response.ExpiresAt}
 	if r.CreatedAt.IsZero() {
 		r.CreatedAt = now
 	}
 	if r.ExpiresAt.IsZero() {
 		r.ExpiresAt = now.Add(s.ttl)
-	}
-	if response.Headers != nil {
-		r.Header = make(http.Header, len(response.Headers))
-		for name, v := range response.Headers {
-			r.Header[name] = []string{v}
-		}
 	}
 	sh, h := s.shardFor(key)
 	e := &entry{key: key, hash: h}

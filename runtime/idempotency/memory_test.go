@@ -52,19 +52,18 @@ func (c *fakeClock) Advance(d time.Duration) { c.now = c.now.Add(d) }
 
 func newClocked(t *testing.T, opts idempotency.MemoryOptions) (*idempotency.MemoryStore, *fakeClock) {
 	clk := &fakeClock{now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
-	opts.Clock = clk.Now
+	idempotency.SetMemoryClock(&opts, clk.Now)
 	s := idempotency.NewMemoryStoreWith(opts)
 	t.Cleanup(func() { _ = s.Close() })
 	return s, clk
 }
 
+// mustClaim is this package's shorthand for [storetest.MustClaim]: the
+// fingerprint follows the key, the lease is long, and any state is
+// accepted, since the callers check it themselves.
 func mustClaim(t *testing.T, s *idempotency.MemoryStore, key string) idempotency.Claim {
 	t.Helper()
-	c, err := s.Claim(context.Background(), key, "fp-"+key, time.Minute)
-	if err != nil {
-		t.Fatalf("Claim(%q): %v", key, err)
-	}
-	return c
+	return storetest.MustClaim(t, s, key, "fp-"+key, time.Minute, 0)
 }
 
 func mustComplete(t *testing.T, s *idempotency.MemoryStore, key string, body int) {

@@ -9,40 +9,26 @@ import (
 
 // Middleware provides idempotency handling
 //
-// Build it with [NewMiddleware]; it is safe for concurrent use. See the
-// package documentation for the behaviour.
+// Build it with [New] (or the seed's [NewMiddleware]); it is safe for
+// concurrent use. See the package documentation for the behaviour.
 type Middleware struct {
 	store ClaimStore
-	seed  bool          // store is the seed adapter: no leases to renew
+	seed  bool          // store is AdaptStore's adapter: no leases to renew
 	ttl   time.Duration // resolved: WithTTL, else the store's TTL
 	cfg   config
 	hdrs  headerCache
 }
 
-// NewMiddleware creates a new idempotency middleware
-//
-// It uses store as a [ClaimStore] when it implements one (MemoryStore
-// does), and otherwise through an adapter with weaker guarantees (see the
-// package documentation). A nil store means [GetDefaultStore]. Without
+// New returns the middleware over store, the contract a store implements
+// (MemoryStore, redisstore and pgstore do; [AdaptStore] turns a seed-only
+// [Store] into one). A nil store means [GetDefaultStore]. Without
 // [WithTTL], the store's TTL governs.
-func NewMiddleware(store Store, opts ...Option) *Middleware {
+func New(store ClaimStore, opts ...Option) *Middleware {
 	if store == nil {
 		store = GetDefaultStore()
 	}
-	cs, seed := claimStoreOf(store)
-	return newMiddleware(cs, seed, opts)
-}
-
-// claimStoreOf returns store's ClaimStore, or the seed adapter over it.
-func claimStoreOf(store Store) (cs ClaimStore, seed bool) {
-	if cs, ok := store.(ClaimStore); ok {
-		return cs, false
-	}
-	return newSeedStore(store), true
-}
-
-func newMiddleware(cs ClaimStore, seed bool, opts []Option) *Middleware {
-	m := &Middleware{store: cs, seed: seed, cfg: defaultConfig()}
+	m := &Middleware{store: store, cfg: defaultConfig()}
+	_, m.seed = store.(*seedStore)
 	for _, o := range opts {
 		if o != nil {
 			o(&m.cfg)
@@ -58,6 +44,16 @@ func newMiddleware(cs ClaimStore, seed bool, opts []Option) *Middleware {
 	return m
 }
 
+// NewMiddleware creates a new idempotency middleware
+//
+// It is New(AdaptStore(store), opts...): store is used as a [ClaimStore]
+// when it implements one (MemoryStore does), and otherwise through the
+// adapter, with the weaker guarantees [AdaptStore] lists. A nil store
+// means [GetDefaultStore].
+func NewMiddleware(store Store, opts ...Option) *Middleware {
+	return New(AdaptStore(store), opts...)
+}
+
 // Handler wraps next. The method value m.Handler fits oapi-codegen's
 // MiddlewareFunc and chi's Use. A nil next means http.DefaultServeMux, as
 // for http.Server.
@@ -69,9 +65,6 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 		m.Serve(w, r, next)
 	})
 }
-
-// TTL is how long this middleware keeps completed responses.
-func (m *Middleware) TTL() time.Duration { return m.ttl }
 
 var (
 	errBadClaim  = errors.New("idempotency: store returned an unknown claim state")

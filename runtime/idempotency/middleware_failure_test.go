@@ -129,7 +129,7 @@ func TestStoreFailure(t *testing.T) {
 		fs.failClaim.Store(true)
 		h := &countingHandler{}
 		var ev events
-		mw := NewMiddleware(fs, WithObserver(ev.observe)).Handler(h)
+		mw := New(fs, WithObserver(ev.observe)).Handler(h)
 		wantProblem(t, serve(mw, http.MethodPost, "/p", "k", "{}"), http.StatusServiceUnavailable, CodeStoreUnavailable)
 		if h.runs.Load() != 0 || !ev.has(OutcomeStoreError) {
 			t.Fatalf("runs %d, events %v", h.runs.Load(), ev.outcomes())
@@ -140,7 +140,7 @@ func TestStoreFailure(t *testing.T) {
 		fs.failClaim.Store(true)
 		h := &countingHandler{}
 		var ev events
-		mw := NewMiddleware(fs, WithFailOpen(true), WithObserver(ev.observe)).Handler(h)
+		mw := New(fs, WithFailOpen(true), WithObserver(ev.observe)).Handler(h)
 		w := serve(mw, http.MethodPost, "/p", "k", `{"a":1}`)
 		if w.Code != http.StatusCreated || !strings.Contains(w.Body.String(), `{\"a\":1}`) || !ev.has(OutcomeFailOpen) {
 			t.Fatalf("fail open: %d %q %v", w.Code, w.Body, ev.outcomes())
@@ -150,7 +150,7 @@ func TestStoreFailure(t *testing.T) {
 		fs := &faultyStore{ClaimStore: NewMemoryStore(time.Minute)}
 		fs.failComplete.Store(true)
 		var ev events
-		mw := NewMiddleware(fs, WithObserver(ev.observe)).Handler(&countingHandler{})
+		mw := New(fs, WithObserver(ev.observe)).Handler(&countingHandler{})
 		if w := serve(mw, http.MethodPost, "/p", "k", "{}"); w.Code != http.StatusCreated {
 			t.Fatalf("the response was already sent: got %d", w.Code)
 		}
@@ -203,10 +203,7 @@ func TestHijackedResponseIsNotStored(t *testing.T) {
 }
 
 // oddStore answers every Claim with a fixed, possibly nonsensical, claim.
-type oddStore struct {
-	seedOnly
-	c Claim
-}
+type oddStore struct{ c Claim }
 
 func (s oddStore) Claim(context.Context, string, string, time.Duration) (Claim, error) {
 	return s.c, nil
@@ -227,9 +224,9 @@ func TestNonsenseFromTheStoreIs503(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			h := &countingHandler{}
-			m := NewMiddleware(oddStore{c: c})
-			if m.TTL() != DefaultTTL {
-				t.Fatalf("a store TTL of 0 must fall back to DefaultTTL, got %v", m.TTL())
+			m := New(oddStore{c: c})
+			if m.ttl != DefaultTTL {
+				t.Fatalf("a store TTL of 0 must fall back to DefaultTTL, got %v", m.ttl)
 			}
 			wantProblem(t, serve(m.Handler(h), http.MethodPost, "/p", "k", "{}"), http.StatusServiceUnavailable, CodeStoreUnavailable)
 			if h.runs.Load() != 0 {

@@ -152,7 +152,7 @@ func TestExpiredEntryIsAFirstRequest(t *testing.T) {
 	var mu sync.Mutex
 	now := time.Now()
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	store := NewMemoryStoreWith(MemoryOptions{TTL: time.Minute, Clock: clock})
+	store := NewMemoryStoreWith(MemoryOptions{TTL: time.Minute, clock: clock})
 	h := &countingHandler{}
 	mw := NewMiddleware(store, WithTTL(50*time.Millisecond)).Handler(h)
 	serve(mw, http.MethodPost, "/p", "k", "{}")
@@ -171,13 +171,13 @@ func TestExpiredEntryIsAFirstRequest(t *testing.T) {
 }
 
 func TestTTLSource(t *testing.T) {
-	if got := NewMiddleware(NewMemoryStore(time.Minute)).TTL(); got != time.Minute {
+	if got := New(NewMemoryStore(time.Minute)).ttl; got != time.Minute {
 		t.Errorf("store TTL: got %v, want 1m", got)
 	}
-	if got := NewMiddleware(NewMemoryStore(time.Minute), WithTTL(time.Hour)).TTL(); got != time.Hour {
+	if got := New(NewMemoryStore(time.Minute), WithTTL(time.Hour)).ttl; got != time.Hour {
 		t.Errorf("WithTTL: got %v, want 1h", got)
 	}
-	if got := NewMiddleware(seedOnly{NewMemoryStore(time.Minute)}).TTL(); got != DefaultTTL {
+	if got := NewMiddleware(seedOnly{NewMemoryStore(time.Minute)}).ttl; got != DefaultTTL {
 		t.Errorf("seed-only store: got %v, want DefaultTTL", got)
 	}
 	var info Info

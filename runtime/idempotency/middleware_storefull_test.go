@@ -38,7 +38,7 @@ func TestFullStoreAnswersHonestly(t *testing.T) {
 func TestUnreachableStoreRetryAfter(t *testing.T) {
 	fs := &faultyStore{ClaimStore: NewMemoryStore(time.Minute)}
 	fs.failClaim.Store(true)
-	w := serve(NewMiddleware(fs).Handler(&countingHandler{}), http.MethodPost, "/p", "k", "{}")
+	w := serve(New(fs).Handler(&countingHandler{}), http.MethodPost, "/p", "k", "{}")
 	p := wantProblem(t, w, http.StatusServiceUnavailable, CodeStoreUnavailable)
 	if p.Title != "Idempotency store unavailable" ||
 		p.Detail != "The idempotency store could not be reached; the request was not processed. Retry later with the same key." {

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/idemgen/idemgen/internal/seedheader"
 )
 
 // ResponseRecorder captures the response for caching
@@ -205,7 +207,7 @@ func (r *ResponseRecorder) ToCachedResponse() *CachedResponse {
 	now := time.Now()
 	cr := &CachedResponse{
 		StatusCode: r.status,
-		Headers:    flattenHeader(r.header),
+		Headers:    seedheader.Flatten(r.header),
 		CreatedAt:  now,
 		ExpiresAt:  now.Add(DefaultTTL),
 	}

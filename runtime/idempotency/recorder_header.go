@@ -104,21 +104,5 @@ func namedByConnection(conn []string, k string) bool {
 	return false
 }
 
-// flattenHeader makes the single-valued map of [CachedResponse].
-func flattenHeader(h http.Header) map[string]string {
-	out := make(map[string]string, len(h))
-	for k, vs := range h {
-		if len(vs) == 0 {
-			continue
-		}
-		if k == "Set-Cookie" {
-			out[k] = vs[0]
-			continue
-		}
-		out[k] = strings.Join(vs, ", ")
-	}
-	return out
-}
-
 // headerReplay marks a replay whose body was not stored.
 const headerReplay = contract.HeaderReplay

@@ -13,10 +13,8 @@ type Route struct {
 	Options []Option
 }
 
-// Router applies one [Middleware] per operation of a route table, in front
-// of any router or hand-written handler. Requests that match no route pass
-// through untouched.
-type Router struct {
+// router applies one [Middleware] per operation of a route table.
+type router struct {
 	routes []routeEntry
 }
 
@@ -26,32 +24,57 @@ type routeEntry struct {
 	m      *Middleware
 }
 
-// NewRouter builds a Router over store. Each route's middleware applies to
-// its method only and scopes keys to "METHOD pattern"; its options come
-// first, then opts, so opts (observer, scope, …) apply to every route.
-func NewRouter(store Store, routes []Route, opts ...Option) *Router {
+// NewRouter returns net/http middleware that applies the middleware of
+// each route (as [NewRouteMiddleware] builds it, all on store) to the
+// requests that route matches, in front of any router or hand-written
+// handler. Requests that match no route pass through untouched. A nil
+// store means [GetDefaultStore]; wrap a seed-only store with [AdaptStore].
+//
+// A route matches by method and path template. When a mux has set
+// r.Pattern (ServeMux: "POST /v1/payments/{id}", chi: "/v1/payments/{id}"),
+// the template must end it at a segment boundary, so a base-URL prefix is
+// allowed; otherwise it must match r.URL.Path segment by segment.
+func NewRouter(store ClaimStore, routes []Route, opts ...Option) func(http.Handler) http.Handler {
+	return newRouter(store, routes, opts).handler
+}
+
+func newRouter(store ClaimStore, routes []Route, opts []Option) *router {
 	if store == nil {
 		store = GetDefaultStore()
 	}
-	cs, seed := claimStoreOf(store) // one adapter shared by all routes
-	rt := &Router{}
+	rt := &router{routes: make([]routeEntry, 0, len(routes))}
 	for _, r := range routes {
-		method := strings.ToUpper(strings.TrimSpace(r.Method))
-		all := make([]Option, 0, 2+len(r.Options)+len(opts))
-		all = append(all, WithMethods(method), WithRoute(method+" "+r.Pattern))
-		all = append(all, r.Options...)
-		all = append(all, opts...)
 		rt.routes = append(rt.routes, routeEntry{
-			method: method,
+			method: routeMethod(r),
 			segs:   strings.Split(pathOfPattern(r.Pattern), "/"),
-			m:      newMiddleware(cs, seed, all),
+			m:      NewRouteMiddleware(store, r, opts...),
 		})
 	}
 	return rt
 }
 
-// Handler wraps next; it fits func(http.Handler) http.Handler.
-func (rt *Router) Handler(next http.Handler) http.Handler {
+// NewRouteMiddleware returns the middleware of one route, as [NewRouter]
+// builds it: it applies to the route's method only and scopes keys to
+// "METHOD pattern" ([WithMethods], [WithRoute]); the route's options come
+// next, then opts, so that opts (observer, scope, …) apply to every route
+// and win where they set what the route's options set.
+// A nil store means [GetDefaultStore].
+//
+// The generated NewIdempotentServer calls it once per operation.
+func NewRouteMiddleware(store ClaimStore, route Route, opts ...Option) *Middleware {
+	method := routeMethod(route)
+	all := make([]Option, 0, 2+len(route.Options)+len(opts))
+	all = append(all, WithMethods(method), WithRoute(method+" "+route.Pattern))
+	all = append(all, route.Options...)
+	all = append(all, opts...)
+	return New(store, all...)
+}
+
+// routeMethod is the route's method as requests carry it.
+func routeMethod(r Route) string { return strings.ToUpper(strings.TrimSpace(r.Method)) }
+
+// handler wraps next. A nil next means http.DefaultServeMux.
+func (rt *router) handler(next http.Handler) http.Handler {
 	if next == nil {
 		next = http.DefaultServeMux
 	}
@@ -64,11 +87,8 @@ func (rt *Router) Handler(next http.Handler) http.Handler {
 	})
 }
 
-// match finds the route of r. When a mux has set r.Pattern (ServeMux:
-// "POST /v1/payments/{id}", chi: "/v1/payments/{id}") the route's template
-// must end it at a segment boundary, so a base-URL prefix is allowed.
-// Otherwise the template must match r.URL.Path segment by segment.
-func (rt *Router) match(r *http.Request) *routeEntry {
+// match finds the route of r, as NewRouter describes.
+func (rt *router) match(r *http.Request) *routeEntry {
 	var segs []string
 	fromPattern := r.Pattern != ""
 	if fromPattern {

@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-func testRouter(ev *events) *Router {
+func testRouter(ev *events) func(http.Handler) http.Handler {
 	return NewRouter(NewMemoryStore(time.Minute), []Route{
 		{Method: "POST", Pattern: "/payments"},
 		{Method: "post", Pattern: "/payments/{id}/refunds", Options: []Option{WithKeyRequired(true)}},
@@ -19,7 +19,7 @@ func testRouter(ev *events) *Router {
 func TestRouterMatchesPathTemplates(t *testing.T) {
 	var ev events
 	h := &countingHandler{}
-	mw := testRouter(&ev).Handler(h)
+	mw := testRouter(&ev)(h)
 	cases := []struct {
 		method, path string
 		guarded      bool
@@ -63,8 +63,8 @@ func TestRouterUsesRequestPattern(t *testing.T) {
 	rt := testRouter(&ev)
 	mux := http.NewServeMux()
 	// A base URL prefix in the mux pattern, as oapi-codegen's BaseURL makes.
-	mux.Handle("POST /v1/payments/{pid}/refunds", rt.Handler(h))
-	mux.Handle("POST /v1/other/{x}", rt.Handler(h))
+	mux.Handle("POST /v1/payments/{pid}/refunds", rt(h))
+	mux.Handle("POST /v1/other/{x}", rt(h))
 	serve(mux, "POST", "/v1/payments/9/refunds", "k", "{}")
 	serve(mux, "POST", "/v1/payments/9/refunds", "k", "{}")
 	if h.runs.Load() != 1 {
@@ -78,7 +78,7 @@ func TestRouterUsesRequestPattern(t *testing.T) {
 
 	// chi sets the pattern without the method, with its own parameter syntax.
 	h2 := &countingHandler{}
-	mw := rt.Handler(h2)
+	mw := rt(h2)
 	for range 2 {
 		r := httptest.NewRequest("POST", "/api/payments/5/refunds", strings.NewReader("{}"))
 		r.Pattern = "/api/payments/{id:[0-9]+}/refunds"

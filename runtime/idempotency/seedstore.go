@@ -7,20 +7,33 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/idemgen/idemgen/internal/seedheader"
 )
 
-// seedStore lets [NewMiddleware] use a store that implements only the seed
-// [Store] interface. The middleware behaves the same on top of it, with
-// these limits, all of them inherent to the seed interface:
+// AdaptStore returns a [ClaimStore] over s, a store that implements only
+// the seed [Store] interface, so that it plugs into [New], [NewRouter],
+// [NewRouteMiddleware] and the generated NewIdempotentServer and
+// NewIdempotencyMiddleware with one call:
+//
+//	srv := api.NewIdempotentServer(impl, idempotency.AdaptStore(seedOnly))
+//
+// A store that already implements ClaimStore is returned as it is, and nil
+// as nil (which New takes for [GetDefaultStore]), so New(AdaptStore(s),
+// opts...) is NewMiddleware(s, opts...) for every s. Adapt a store once and
+// share the result: the adapter tracks this process's owners.
+//
+// The middleware behaves the same on top of the adapter, with these
+// limits, all of them inherent to the seed interface:
 //
 //   - No fencing. Lock has no owner token, so ownership is tracked in this
 //     process only. Two processes sharing one seed store are serialised only
 //     as far as the store's own Lock is atomic across them.
 //   - No lease and no takeover. A Lock held by a process that crashed stays
 //     held until the store itself forgets it; until then every retry of
-//     that key gets 409. Renewal only moves this process's own deadline.
+//     that key gets 409. The middleware does not renew leases over it.
 //   - In-flight details are local. Another process's in-flight request
-//     shows no fingerprint (so it gets 409, never 422) and no lease time.
+//     shows no fingerprint, so it gets 409, never 422.
 //   - Single-valued headers. CachedResponse keeps one value per name, so
 //     repeated headers are joined with ", " and only the first Set-Cookie
 //     survives.
@@ -28,11 +41,22 @@ import (
 //     answers 503 over such a store, and a store that silently drops a Set
 //     makes the next retry run the handler again.
 //   - Its TTL is [DefaultTTL] unless the middleware is given [WithTTL];
-//     expiry is checked here against CachedResponse.ExpiresAt as well.
+//     expiry is checked against CachedResponse.ExpiresAt as well.
 //
 // The fingerprint and the omitted-body flag ride in the Headers map under
 // names that cannot be HTTP field names (":idem-fingerprint",
 // ":idem-omitted"), so a store that serialises CachedResponse keeps them.
+func AdaptStore(s Store) ClaimStore {
+	if s == nil {
+		return nil
+	}
+	if cs, ok := s.(ClaimStore); ok {
+		return cs
+	}
+	return &seedStore{s: s, ttl: DefaultTTL, owners: make(map[string]seedOwner)}
+}
+
+// seedStore is the adapter AdaptStore returns for a seed-only store.
 type seedStore struct {
 	s   Store
 	ttl time.Duration
@@ -41,23 +65,17 @@ type seedStore struct {
 	owners map[string]seedOwner
 }
 
-type seedOwner struct {
-	token, fingerprint string
-	until              time.Time
-}
+// seedOwner is the claim this process holds on a key it Locked.
+type seedOwner struct{ token, fingerprint string }
 
 const (
 	seedFingerprint = ":idem-fingerprint"
 	seedOmitted     = ":idem-omitted"
 )
 
-func newSeedStore(s Store) *seedStore {
-	return &seedStore{s: s, ttl: DefaultTTL, owners: make(map[string]seedOwner)}
-}
-
 func (a *seedStore) TTL() time.Duration { return a.ttl }
 
-func (a *seedStore) Claim(_ context.Context, key, fingerprint string, lease time.Duration) (Claim, error) {
+func (a *seedStore) Claim(_ context.Context, key, fingerprint string, _ time.Duration) (Claim, error) {
 	if rec := a.get(key); rec != nil {
 		return Claim{State: Completed, Fingerprint: rec.Fingerprint, Record: rec}, nil
 	}
@@ -65,10 +83,9 @@ func (a *seedStore) Claim(_ context.Context, key, fingerprint string, lease time
 		a.mu.Lock()
 		o, ok := a.owners[key]
 		a.mu.Unlock()
-		c := Claim{State: InFlight, LeaseRemaining: lease}
+		c := Claim{State: InFlight}
 		if ok {
 			c.Fingerprint = o.fingerprint
-			c.LeaseRemaining = time.Until(o.until)
 		}
 		return c, nil
 	}
@@ -79,7 +96,7 @@ func (a *seedStore) Claim(_ context.Context, key, fingerprint string, lease time
 	}
 	token := newToken()
 	a.mu.Lock()
-	a.owners[key] = seedOwner{token: token, fingerprint: fingerprint, until: time.Now().Add(lease)}
+	a.owners[key] = seedOwner{token: token, fingerprint: fingerprint}
 	a.mu.Unlock()
 	return Claim{State: Acquired, Token: token}, nil
 }
@@ -101,15 +118,14 @@ func (a *seedStore) Abandon(_ context.Context, key, token string) error {
 	return nil
 }
 
-func (a *seedStore) Renew(_ context.Context, key, token string, lease time.Duration) error {
+// Renew only checks ownership: there is no lease to extend (and the
+// middleware does not call it over the adapter).
+func (a *seedStore) Renew(_ context.Context, key, token string, _ time.Duration) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	o, ok := a.owners[key]
-	if !ok || o.token != token {
+	if o, ok := a.owners[key]; !ok || o.token != token {
 		return ErrNotOwner
 	}
-	o.until = time.Now().Add(lease)
-	a.owners[key] = o
 	return nil
 }
 
@@ -139,7 +155,7 @@ func (a *seedStore) get(key string) *Record {
 }
 
 func toCached(rec *Record) *CachedResponse {
-	h := flattenHeader(rec.Header)
+	h := seedheader.Flatten(rec.Header)
 	h[seedFingerprint] = rec.Fingerprint
 	if rec.BodyOmitted {
 		h[seedOmitted] = "1"
@@ -156,20 +172,21 @@ func toCached(rec *Record) *CachedResponse {
 func fromCached(cr *CachedResponse) *Record {
 	rec := &Record{
 		Status:    cr.StatusCode,
-		Header:    make(http.Header, len(cr.Headers)),
+		Header:    seedheader.Expand(cr.Headers),
 		Body:      cr.Body,
 		CreatedAt: cr.CreatedAt,
 		ExpiresAt: cr.ExpiresAt,
 	}
-	for k, v := range cr.Headers {
-		switch k {
-		case seedFingerprint:
-			rec.Fingerprint = v
-		case seedOmitted:
-			rec.BodyOmitted = v == "1"
-		default:
-			rec.Header[k] = []string{v}
-		}
+	if rec.Header == nil {
+		rec.Header = http.Header{}
+	}
+	if v, ok := rec.Header[seedFingerprint]; ok {
+		rec.Fingerprint = v[0]
+		delete(rec.Header, seedFingerprint)
+	}
+	if v, ok := rec.Header[seedOmitted]; ok {
+		rec.BodyOmitted = v[0] == "1"
+		delete(rec.Header, seedOmitted)
 	}
 	return rec
 }

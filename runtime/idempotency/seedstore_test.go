@@ -58,7 +58,7 @@ func seedKeyFor(t *testing.T, path, key string) string {
 }
 
 func TestSeedAdapterExactlyOneWinner(t *testing.T) {
-	a := newSeedStore(seedOnly{NewMemoryStore(time.Minute)})
+	a := AdaptStore(seedOnly{NewMemoryStore(time.Minute)}).(*seedStore)
 	ctx := context.Background()
 	for round := range 50 {
 		key := "race-" + string(rune('a'+round%26)) + time.Now().String()
@@ -85,7 +85,7 @@ func TestSeedAdapterExactlyOneWinner(t *testing.T) {
 }
 
 func TestSeedAdapterTokens(t *testing.T) {
-	a := newSeedStore(seedOnly{NewMemoryStore(time.Minute)})
+	a := AdaptStore(seedOnly{NewMemoryStore(time.Minute)}).(*seedStore)
 	ctx := context.Background()
 	c, _ := a.Claim(ctx, "k", "fp", time.Second)
 	if err := a.Complete(ctx, "k", "not-the-token", &Record{Status: 201}); err != ErrNotOwner {

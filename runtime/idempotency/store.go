@@ -23,8 +23,11 @@ const (
 // CachedResponse stores a cached API response
 //
 // It is the record of the seed Store interface. Its Headers keep one value
-// per name; the middleware keeps multi-valued headers through [Record] when
-// the store is a [ClaimStore].
+// per name: a header sent several times is stored with its values joined
+// by ", ", except Set-Cookie, which keeps its first value. The stores of
+// this module return that from their seed Get, whichever side stored the
+// response; the middleware keeps every value through [Record] when the
+// store is a [ClaimStore].
 type CachedResponse struct {
 	StatusCode int               `json:"status_code"`
 	Headers    map[string]string `json:"headers"`
@@ -45,9 +48,10 @@ type Info struct {
 
 // Store defines the interface for idempotency key storage
 //
-// It is the simple contract: enough for one process, not for many. A store
-// shared by several processes should also implement [ClaimStore], which the
-// middleware prefers whenever a store provides it.
+// It is the seed's simple contract: enough for one process, not for many.
+// A new store should implement [ClaimStore] instead (or as well: the
+// middleware prefers it whenever a store provides it); [AdaptStore] plugs a
+// seed-only store into the constructors that take a ClaimStore.
 type Store interface {
 	// Get retrieves a cached response by key
 	Get(key string) (*CachedResponse, bool)
@@ -100,8 +104,6 @@ type Claim struct {
 	// Fingerprint is the request fingerprint of the current owner (InFlight)
 	// or of the request that completed the key (Completed).
 	Fingerprint string
-	// LeaseRemaining is how long the current owner's lease still runs (InFlight).
-	LeaseRemaining time.Duration
 	// Record is the stored response (Completed).
 	Record *Record
 }
@@ -126,7 +128,11 @@ type Record struct {
 // the middleware answers 503 (or fails open, if configured) on any error
 // other than [ErrNotOwner].
 //
-// The storetest package checks an implementation against this contract.
+// It is what a store implements and what [New], [NewRouter],
+// [NewRouteMiddleware] and the generated NewIdempotentServer and
+// NewIdempotencyMiddleware take; [AdaptStore] makes one of a seed-only
+// [Store]. The storetest package checks an implementation against this
+// contract.
 type ClaimStore interface {
 	// Claim atomically reads the key and, when it is free, expired, or held
 	// under an expired lease, takes it for lease and records fingerprint.

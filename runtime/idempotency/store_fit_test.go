@@ -85,7 +85,7 @@ func TestResponseTheStoreCannotHoldNeverRunsTwice(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			clk := newStepClock()
-			tc.opts.Clock = clk.Now
+			tc.opts.clock = clk.Now
 			s := NewMemoryStoreWith(tc.opts)
 			defer s.Close()
 			h := &bigHandler{n: tc.n}
@@ -133,7 +133,7 @@ func fillWithClaims(t *testing.T, s *MemoryStore) map[string]string {
 // claims cannot hold the body, but can hold status and headers.
 func TestFullStoreKeepsStatusAndHeaders(t *testing.T) {
 	clk := newStepClock()
-	s := NewMemoryStoreWith(MemoryOptions{MaxBytes: 1 << 20, Clock: clk.Now})
+	s := NewMemoryStoreWith(MemoryOptions{MaxBytes: 1 << 20, clock: clk.Now})
 	defer s.Close()
 	const n = 16 << 10
 	big := &bigHandler{n: n}
@@ -186,7 +186,7 @@ func TestFullStoreKeepsStatusAndHeaders(t *testing.T) {
 // after that runs the handler again.
 func TestStoreTooFullEvenForHeaders(t *testing.T) {
 	clk := newStepClock()
-	s := NewMemoryStoreWith(MemoryOptions{MaxBytes: 1 << 20, Clock: clk.Now})
+	s := NewMemoryStoreWith(MemoryOptions{MaxBytes: 1 << 20, clock: clk.Now})
 	defer s.Close()
 	var held map[string]string
 	big := &bigHandler{n: 100}

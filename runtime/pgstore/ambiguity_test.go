@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/idemgen/idemgen/runtime/idempotency"
+	"github.com/idemgen/idemgen/runtime/idempotency/storetest"
 )
 
 // cutProxy forwards TCP to PostgreSQL. Armed, it drops the next reply the
@@ -88,11 +89,11 @@ func TestAmbiguousFailures(t *testing.T) {
 	ctx := context.Background()
 
 	warm := func(key string) {
-		c := mustClaim(t, s, key, "fp", time.Minute, idempotency.Acquired)
+		c := storetest.MustClaim(t, s, key, "fp", time.Minute, idempotency.Acquired)
 		if err := s.Complete(ctx, key, c.Token, &idempotency.Record{Status: 200}); err != nil {
 			t.Fatal(err)
 		}
-		w := mustClaim(t, s, key+"-a", "fp", time.Minute, idempotency.Acquired)
+		w := storetest.MustClaim(t, s, key+"-a", "fp", time.Minute, idempotency.Acquired)
 		if err := s.Abandon(ctx, key+"-a", w.Token); err != nil {
 			t.Fatal(err)
 		}
@@ -110,17 +111,17 @@ func TestAmbiguousFailures(t *testing.T) {
 	if err := s.Complete(ctx, "k", c.Token, &idempotency.Record{Status: 201, Body: []byte("once")}); err != nil {
 		t.Fatalf("Complete whose reply was lost = %v, want success", err)
 	}
-	if got := mustClaim(t, s, "k", "fp", time.Minute, idempotency.Completed); string(got.Record.Body) != "once" {
+	if got := storetest.MustClaim(t, s, "k", "fp", time.Minute, idempotency.Completed); string(got.Record.Body) != "once" {
 		t.Fatalf("record body %q", got.Record.Body)
 	}
 	warm("warm3")
 
-	a := mustClaim(t, s, "k2", "fp", time.Minute, idempotency.Acquired)
+	a := storetest.MustClaim(t, s, "k2", "fp", time.Minute, idempotency.Acquired)
 	proxy.armed.Store(true)
 	if err := s.Abandon(ctx, "k2", a.Token); err != nil {
 		t.Fatalf("Abandon whose reply was lost = %v, want success", err)
 	}
-	mustClaim(t, s, "k2", "fp", time.Minute, idempotency.Acquired)
+	storetest.MustClaim(t, s, "k2", "fp", time.Minute, idempotency.Acquired)
 
 	if n := proxy.cuts.Load(); n != 3 {
 		t.Fatalf("%d replies cut, want 3", n)

@@ -59,7 +59,6 @@ func (s *Store) claimOnce(ctx context.Context, key, fingerprint, token string, l
 	var (
 		fresh, takenOver, omitted bool
 		fp                        []byte
-		leaseUS                   int64
 		status                    *int32
 		header, body              []byte
 		createdAt, expiresAt      *time.Time
@@ -75,7 +74,7 @@ func (s *Store) claimOnce(ctx context.Context, key, fingerprint, token string, l
 		}
 		return idempotency.Claim{}, errSnapshotMiss
 	}
-	if err := rows.Scan(&fresh, &takenOver, &fp, &leaseUS, &status, &header, &body, &omitted, &createdAt, &expiresAt); err != nil {
+	if err := rows.Scan(&fresh, &takenOver, &fp, &status, &header, &body, &omitted, &createdAt, &expiresAt); err != nil {
 		return idempotency.Claim{}, err
 	}
 	rows.Close()
@@ -87,7 +86,7 @@ func (s *Store) claimOnce(ctx context.Context, key, fingerprint, token string, l
 	case fresh:
 		return idempotency.Claim{State: idempotency.Acquired, Token: token, TakenOver: takenOver, Fingerprint: fingerprint}, nil
 	case status == nil:
-		return idempotency.Claim{State: idempotency.InFlight, Fingerprint: string(fp), LeaseRemaining: time.Duration(max(leaseUS, 0)) * time.Microsecond}, nil
+		return idempotency.Claim{State: idempotency.InFlight, Fingerprint: string(fp)}, nil
 	}
 	rec := &idempotency.Record{Fingerprint: string(fp), Status: int(*status), Body: body, BodyOmitted: omitted}
 	if createdAt != nil {

@@ -20,7 +20,7 @@
 //	handler := api.HandlerFromMux(api.NewIdempotentServer(impl, store), http.NewServeMux())
 //
 //	// Or the plain middleware around any handler:
-//	handler = idempotency.NewMiddleware(store).Handler(handler)
+//	handler = idempotency.New(store).Handler(handler)
 //
 //	// Expired rows are ignored at once but take space until swept:
 //	go func() {

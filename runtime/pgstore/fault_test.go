@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/idemgen/idemgen/internal/testsvc"
 	"github.com/idemgen/idemgen/runtime/idempotency"
 	"github.com/jackc/pgx/v5"
 )
@@ -76,11 +77,7 @@ func TestTerminatedBackends(t *testing.T) {
 
 	// The killer: five rounds of cutting every backend of the store's pool.
 	ctx := context.Background()
-	killer, err := pgx.Connect(ctx, serverURL())
-	if err != nil {
-		unreachable(t, err)
-	}
-	defer killer.Close(ctx)
+	killer := testsvc.PostgresConn(t)
 	var killed atomic.Int64
 	stop := make(chan struct{})
 	killerDone := make(chan struct{})

@@ -23,7 +23,7 @@ type queries struct {
 // racer whose snapshot predates the winner's commit finds neither branch
 // yielding a row; Claim then runs the statement again with a new snapshot.
 const claimSQL = `WITH cur AS (
-    SELECT fingerprint, lease_until, status, header, body, body_omitted, created_at, expires_at
+    SELECT fingerprint, status, header, body, body_omitted, created_at, expires_at
     FROM {{t}}
     WHERE key = $1 AND expires_at > now() AND token IS DISTINCT FROM $2
 ), claimed AS (
@@ -42,13 +42,11 @@ const claimSQL = `WITH cur AS (
     WHERE t.expires_at <= now() OR (t.status IS NULL AND t.token = excluded.token)
     RETURNING t.taken_over
 )
-SELECT true, taken_over, ''::bytea, 0::bigint, NULL::integer, NULL::bytea, NULL::bytea,
+SELECT true, taken_over, ''::bytea, NULL::integer, NULL::bytea, NULL::bytea,
        false, NULL::timestamptz, NULL::timestamptz
 FROM claimed
 UNION ALL
-SELECT false, false, fingerprint,
-       coalesce((extract(epoch FROM lease_until - now()) * 1000000)::bigint, 0),
-       status, header, body, body_omitted, created_at, expires_at
+SELECT false, false, fingerprint, status, header, body, body_omitted, created_at, expires_at
 FROM cur`
 
 // completeSQL stores the record only while token owns the in-flight claim.

@@ -2,9 +2,9 @@ package pgstore
 
 import (
 	"context"
-	"net/http"
 	"time"
 
+	"github.com/idemgen/idemgen/internal/seedheader"
 	"github.com/idemgen/idemgen/runtime/idempotency"
 )
 
@@ -30,8 +30,10 @@ func seedContext() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), SeedTimeout)
 }
 
-// Get returns the completed, unexpired response stored under key. Headers
-// with several values come back with the first one.
+// Get returns the completed, unexpired response stored under key, by Set
+// or by Complete. A header with several values comes back as one, as
+// idempotency.CachedResponse describes: the values joined by ", ",
+// Set-Cookie's first only.
 func (s *Store) Get(key string) (*idempotency.CachedResponse, bool) {
 	if s.err != nil {
 		return nil, false
@@ -55,12 +57,7 @@ func (s *Store) Get(key string) (*idempotency.CachedResponse, bool) {
 	}
 	resp.StatusCode = int(status)
 	resp.Body = body
-	resp.Headers = make(map[string]string, len(h))
-	for name, values := range h {
-		if len(values) > 0 {
-			resp.Headers[name] = values[0]
-		}
-	}
+	resp.Headers = seedheader.Flatten(h)
 	return &resp, true
 }
 
@@ -72,14 +69,7 @@ func (s *Store) Set(key string, response *idempotency.CachedResponse) {
 	}
 	ctx, cancel := seedContext()
 	defer cancel()
-	var h http.Header
-	if response.Headers != nil {
-		h = make(http.Header, len(response.Headers))
-		for name, v := range response.Headers {
-			h[name] = []string{v}
-		}
-	}
-	header := encodeHeader(h)
+	header := encodeHeader(seedheader.Expand(response.Headers))
 	created, expires := optTime(response.CreatedAt), optTime(response.ExpiresAt)
 	_ = retry(ctx, func(bool) error {
 		_, err := s.pool.Exec(ctx, s.q.set, []byte(key), int32(response.StatusCode), header, response.Body, created, expires, s.ttl.Microseconds())

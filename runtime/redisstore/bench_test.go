@@ -45,14 +45,16 @@ func counted(b *testing.B) (*Store, *redis.Client, *roundTrips) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := s.Complete(ctx, "warm", c.Token, benchRecord()); err != nil {
+	if err := s.Complete(ctx, "warm", c.Token, paymentRecord()); err != nil {
 		b.Fatal(err)
 	}
 	hook.n.Store(0)
 	return s, client, hook
 }
 
-func benchRecord() *idempotency.Record {
+// paymentRecord is a typical stored response: a created payment, with
+// the headers an API sends along.
+func paymentRecord() *idempotency.Record {
 	return &idempotency.Record{
 		Fingerprint: "sha256:0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0",
 		Status:      201,
@@ -81,7 +83,7 @@ func report(b *testing.B, hook *roundTrips, limit float64) {
 func BenchmarkFirstRequest(b *testing.B) {
 	s, _, hook := counted(b)
 	ctx := context.Background()
-	rec := benchRecord()
+	rec := paymentRecord()
 	b.ResetTimer()
 	for i := range b.N {
 		key := "miss-" + strconv.Itoa(i)
@@ -117,7 +119,7 @@ func BenchmarkReplay(b *testing.B) {
 func BenchmarkRawSET(b *testing.B) {
 	s, client, hook := counted(b)
 	ctx := context.Background()
-	val := encodeRecord(benchRecord())
+	val := encodeRecord(paymentRecord())
 	b.ResetTimer()
 	for i := range b.N {
 		if err := client.Set(ctx, s.prefix+":raw-"+strconv.Itoa(i), val, time.Minute).Err(); err != nil {
@@ -132,7 +134,7 @@ func BenchmarkRawGET(b *testing.B) {
 	s, client, hook := counted(b)
 	ctx := context.Background()
 	key := s.prefix + ":raw"
-	client.Set(ctx, key, encodeRecord(benchRecord()), time.Minute)
+	client.Set(ctx, key, encodeRecord(paymentRecord()), time.Minute)
 	hook.n.Store(0)
 	b.ResetTimer()
 	for range b.N {

@@ -44,15 +44,7 @@ func parseClaim(res []any, token string) (idempotency.Claim, error) {
 		return idempotency.Claim{State: idempotency.Acquired, Token: token, TakenOver: taken == 1}, nil
 	case 1:
 		fp, _ := res[1].(string)
-		var left int64
-		if len(res) > 2 {
-			left, _ = res[2].(int64)
-		}
-		return idempotency.Claim{
-			State:          idempotency.InFlight,
-			Fingerprint:    fp,
-			LeaseRemaining: time.Duration(max(left, 0)) * time.Millisecond,
-		}, nil
+		return idempotency.Claim{State: idempotency.InFlight, Fingerprint: fp}, nil
 	case 2:
 		fp, _ := res[1].(string)
 		var blob string

@@ -52,9 +52,6 @@ func TestClaimLifecycle(t *testing.T) {
 	if busy.State != idempotency.InFlight || busy.Fingerprint != "fp-a" || busy.Token != "" {
 		t.Fatalf("second claim = %+v, want in flight with the owner's fingerprint", busy)
 	}
-	if busy.LeaseRemaining <= 4*time.Second || busy.LeaseRemaining > 5*time.Second {
-		t.Fatalf("lease remaining %v, want just under 5s", busy.LeaseRemaining)
-	}
 
 	want := sampleRecord("fp-a")
 	if err := s.Complete(ctx, "k1", c.Token, want); err != nil {

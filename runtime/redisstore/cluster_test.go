@@ -9,6 +9,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/idemgen/idemgen/internal/testsvc"
 	"github.com/idemgen/idemgen/runtime/idempotency"
 	"github.com/idemgen/idemgen/runtime/idempotency/storetest"
 )
@@ -18,12 +19,7 @@ import (
 // different slots would fail with CROSSSLOT.
 func startCluster(t *testing.T) []string {
 	t.Helper()
-	if _, err := exec.LookPath("redis-cli"); err != nil {
-		if ci() {
-			t.Fatal("redis-cli not on PATH")
-		}
-		t.Skip("redis-cli not on PATH")
-	}
+	testsvc.Tool(t, "redis-cli", "install Redis (the redis-tools package)")
 	var addrs []string
 	for range 3 {
 		n := startPrivateRedis(t, false, "--cluster-enabled", "yes",

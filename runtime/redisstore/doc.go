@@ -4,7 +4,9 @@
 // A [Store] implements both contracts of package idempotency: the stronger
 // [idempotency.ClaimStore] (atomic claim with an owner token and a lease,
 // token-checked completion, takeover of expired leases), which the
-// middleware prefers, and the seed [idempotency.Store].
+// middleware uses, and the seed [idempotency.Store], whose Get returns what
+// either side stored (several values of a header joined as
+// [idempotency.CachedResponse] says).
 //
 // It accepts any [redis.UniversalClient], so a single node, Sentinel and
 // Cluster are served by the same code. Every operation is one server-side
@@ -22,7 +24,7 @@
 //
 //	client := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379"})
 //	store := redisstore.New(client, redisstore.WithPrefix("payments"))
-//	mw := idempotency.NewMiddleware(store, idempotency.WithLease(30*time.Second))
+//	mw := idempotency.New(store, idempotency.WithLease(30*time.Second))
 //	http.ListenAndServe(":8080", mw.Handler(mux))
 //
 // and into the wrappers that idemgen generates:

@@ -22,7 +22,7 @@ func ExampleNew() {
 		redisstore.WithPrefix("payments"), // one namespace per service
 		redisstore.WithTTL(48*time.Hour),  // keep responses two days
 	)
-	mw := idempotency.NewMiddleware(store, idempotency.WithLease(30*time.Second))
+	mw := idempotency.New(store, idempotency.WithLease(30*time.Second))
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/payments", func(w http.ResponseWriter, r *http.Request) {
@@ -39,5 +39,5 @@ func ExampleNew_cluster() {
 		Addrs: []string{"10.0.0.1:6379", "10.0.0.2:6379", "10.0.0.3:6379"},
 	})
 	defer client.Close()
-	_ = idempotency.NewMiddleware(redisstore.New(client))
+	_ = idempotency.New(redisstore.New(client))
 }

@@ -17,7 +17,7 @@ import "github.com/redis/go-redis/v9"
 // falling back to EVAL after a server restart emptied the script cache).
 
 // claimScript: KEYS rec, lease; ARGV token, fingerprint, lease ms, pending ms.
-// Replies {0, takenOver} | {1, fingerprint, pttl} | {2, fingerprint, record}.
+// Replies {0, takenOver} | {1, fingerprint} | {2, fingerprint, record}.
 // The token is fresh per call, so finding it already in t means the client
 // resent this very call (go-redis retries after a lost reply): it is
 // answered as acquired again instead of locking the caller out of its own
@@ -30,9 +30,8 @@ end
 if v[1] == ARGV[1] then
   return {0, 0}
 end
-local pt = redis.call('PTTL', KEYS[2])
-if pt ~= -2 then
-  return {1, v[2] or '', pt}
+if redis.call('EXISTS', KEYS[2]) == 1 then
+  return {1, v[2] or ''}
 end
 local taken = 0
 if v[1] then taken = 1 end

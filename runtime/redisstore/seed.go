@@ -2,9 +2,9 @@ package redisstore
 
 import (
 	"context"
-	"net/http"
 	"time"
 
+	"github.com/idemgen/idemgen/internal/seedheader"
 	"github.com/idemgen/idemgen/runtime/idempotency"
 )
 
@@ -23,8 +23,10 @@ func (s *Store) seedContext() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), s.timeout)
 }
 
-// Get returns the response stored under key. Multi-valued headers are
-// joined into their first value, as the seed record keeps one per name.
+// Get returns the response stored under key, by Set or by Complete. A
+// header with several values comes back as one, as
+// idempotency.CachedResponse describes: the values joined by ", ",
+// Set-Cookie's first only.
 func (s *Store) Get(key string) (*idempotency.CachedResponse, bool) {
 	ctx, cancel := s.seedContext()
 	defer cancel()
@@ -36,19 +38,13 @@ func (s *Store) Get(key string) (*idempotency.CachedResponse, bool) {
 	if err != nil {
 		return nil, false
 	}
-	resp := &idempotency.CachedResponse{
+	return &idempotency.CachedResponse{
 		StatusCode: rec.Status,
-		Headers:    make(map[string]string, len(rec.Header)),
+		Headers:    seedheader.Flatten(rec.Header),
 		Body:       rec.Body,
 		CreatedAt:  rec.CreatedAt,
 		ExpiresAt:  rec.ExpiresAt,
-	}
-	for name, vals := range rec.Header {
-		if len(vals) > 0 {
-			resp.Headers[name] = vals[0]
-		}
-	}
-	return resp, true
+	}, true
 }
 
 // Set stores response under key until response.ExpiresAt, or for the
@@ -59,15 +55,10 @@ func (s *Store) Set(key string, response *idempotency.CachedResponse) {
 	}
 	rec := &idempotency.Record{
 		Status:    response.StatusCode,
+		Header:    seedheader.Expand(response.Headers),
 		Body:      response.Body,
 		CreatedAt: response.CreatedAt,
 		ExpiresAt: response.ExpiresAt,
-	}
-	if response.Headers != nil {
-		rec.Header = make(http.Header, len(response.Headers))
-		for name, v := range response.Headers {
-			rec.Header[name] = []string{v}
-		}
 	}
 	ttl := s.ttl
 	if !rec.ExpiresAt.IsZero() {

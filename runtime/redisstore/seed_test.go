@@ -63,7 +63,7 @@ func TestSeedAndClaimShareKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, ok := s.Get("k")
-	if !ok || got.StatusCode != 201 || got.Headers["Link"] != "<a>" {
+	if !ok || got.StatusCode != 201 || got.Headers["Link"] != "<a>, <b>" {
 		t.Fatalf("seed Get of a completed claim = %+v, %v", got, ok)
 	}
 

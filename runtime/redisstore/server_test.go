@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/idemgen/idemgen/internal/testsvc"
 )
 
 // freePort returns a TCP port on 127.0.0.1 that nothing listens on.
@@ -51,12 +53,7 @@ type privateRedis struct {
 // missing.
 func startPrivateRedis(tb testing.TB, persist bool, extra ...string) *privateRedis {
 	tb.Helper()
-	if _, err := exec.LookPath("redis-server"); err != nil {
-		if ci() {
-			tb.Fatal("redis-server not on PATH")
-		}
-		tb.Skip("redis-server not on PATH")
-	}
+	testsvc.Tool(tb, "redis-server", "install Redis (the redis-server package)")
 	r := &privateRedis{tb: tb, port: freePort(tb), dir: tb.TempDir(), persist: persist, extra: extra}
 	r.start()
 	tb.Cleanup(r.stop)

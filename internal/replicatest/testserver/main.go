@@ -1,6 +1,6 @@
 // Command testserver is one replica of a tiny payments service for the
 // cross-process tests in package replicatest. It serves POST /payments
-// behind idempotency.NewMiddleware on a shared store and appends every
+// behind idempotency.New on a shared store and appends every
 // handler run, and every claim its store grants, as a JSON line to a log
 // file. Each line is one write to a file opened with O_APPEND, so the log
 // is whole even when the process is killed with SIGKILL and two replicas
@@ -67,8 +67,7 @@ func main() {
 	if err != nil {
 		log.Fatalf("testserver: -store %s: %v", *storeURL, err)
 	}
-	mw := idempotency.NewMiddleware(&loggingStore{Store: store, cs: store.(idempotency.ClaimStore), log: rl},
-		idempotency.WithLease(*lease))
+	mw := idempotency.New(&loggingStore{ClaimStore: store, log: rl}, idempotency.WithLease(*lease))
 
 	mux := http.NewServeMux()
 	mux.Handle("POST /payments", mw.Handler(payments(rl, *work)))
@@ -109,7 +108,7 @@ func payments(rl *runLog, work time.Duration) http.Handler {
 	})
 }
 
-func openStore(ctx context.Context, url, namespace string) (idempotency.Store, error) {
+func openStore(ctx context.Context, url, namespace string) (idempotency.ClaimStore, error) {
 	switch {
 	case strings.HasPrefix(url, "redis://"), strings.HasPrefix(url, "rediss://"):
 		opt, err := redis.ParseURL(url)
@@ -151,29 +150,14 @@ func (l *runLog) write(e Entry) {
 // loggingStore passes everything to the real store and logs each claim it
 // grants, so a test can play a killed owner's late Complete with its token.
 type loggingStore struct {
-	idempotency.Store
-	cs  idempotency.ClaimStore
+	idempotency.ClaimStore
 	log *runLog
 }
 
 func (s *loggingStore) Claim(ctx context.Context, key, fp string, lease time.Duration) (idempotency.Claim, error) {
-	c, err := s.cs.Claim(ctx, key, fp, lease)
+	c, err := s.ClaimStore.Claim(ctx, key, fp, lease)
 	if err == nil && c.State == idempotency.Acquired {
 		s.log.write(Entry{Event: "claim", StoreKey: key, Token: c.Token, TakenOver: c.TakenOver})
 	}
 	return c, err
 }
-
-func (s *loggingStore) Complete(ctx context.Context, key, token string, rec *idempotency.Record) error {
-	return s.cs.Complete(ctx, key, token, rec)
-}
-
-func (s *loggingStore) Abandon(ctx context.Context, key, token string) error {
-	return s.cs.Abandon(ctx, key, token)
-}
-
-func (s *loggingStore) Renew(ctx context.Context, key, token string, lease time.Duration) error {
-	return s.cs.Renew(ctx, key, token, lease)
-}
-
-func (s *loggingStore) TTL() time.Duration { return s.cs.TTL() }

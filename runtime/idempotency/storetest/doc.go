@@ -5,7 +5,9 @@
 // round trip, in-flight answers, token fencing, lease takeover and renewal,
 // record expiry, key isolation, cancelled contexts, and a race of 64
 // goroutines on one fresh key that must yield exactly one winner, repeated
-// 1,000 times. [RunSeed] checks the seed [idempotency.Store].
+// 1,000 times. [RunSeed] checks the seed [idempotency.Store], and, for a
+// store that is both, that its seed Get returns what Complete stored, with
+// several values of a header joined as [idempotency.CachedResponse] says.
 //
 // The factory is called once per subtest and must return an empty store of
 // its own (a fresh key prefix is enough for a shared server), registering

@@ -52,7 +52,7 @@ func (s *refStore) Claim(ctx context.Context, key, fp string, lease time.Duratio
 		return idempotency.Claim{State: idempotency.Completed, Fingerprint: it.rec.Fingerprint, Record: it.rec}, nil
 	case it.rec != nil:
 	case now.Before(it.leaseEnd):
-		return idempotency.Claim{State: idempotency.InFlight, Fingerprint: it.fp, LeaseRemaining: it.leaseEnd.Sub(now)}, nil
+		return idempotency.Claim{State: idempotency.InFlight, Fingerprint: it.fp}, nil
 	default:
 		takenOver = s.flaw != "notakeover"
 	}

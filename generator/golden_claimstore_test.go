@@ -1,0 +1,154 @@
+package generator
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"golang.org/x/tools/go/packages"
+)
+
+// claimOnlyCase is the golden case the checks below compile against: one
+// with several wrapped operations and path parameters.
+const claimOnlyCase = "path_params"
+
+// claimOnlyUser is user code beside the generated file: a store with the
+// five ClaimStore methods and nothing else (no seed Store methods), passed
+// to both generated constructors.
+const claimOnlyUser = `package api
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/idemgen/idemgen/runtime/idempotency"
+)
+
+type claimOnly struct{}
+
+func (claimOnly) Claim(context.Context, string, string, time.Duration) (idempotency.Claim, error) {
+	return idempotency.Claim{}, nil
+}
+func (claimOnly) Complete(context.Context, string, string, *idempotency.Record) error { return nil }
+func (claimOnly) Abandon(context.Context, string, string) error                       { return nil }
+func (claimOnly) Renew(context.Context, string, string, time.Duration) error          { return nil }
+func (claimOnly) TTL() time.Duration                                                  { return time.Hour }
+
+var (
+	_ *IdempotentServer               = NewIdempotentServer(nil, claimOnly{})
+	_ func(http.Handler) http.Handler = NewIdempotencyMiddleware(claimOnly{})
+	_ *IdempotentServer               = NewIdempotentServer(nil, idempotency.NewMemoryStore(time.Hour))
+	_ func(http.Handler) http.Handler = NewIdempotencyMiddleware(idempotency.AdaptStore(nil))
+)
+`
+
+// TestGoldenClaimOnlyStore: a store implementing exactly ClaimStore, as
+// README.md "Stores" tells users to write one, compiles into the generated
+// NewIdempotentServer and NewIdempotencyMiddleware (and MemoryStore still
+// does, unchanged).
+func TestGoldenClaimOnlyStore(t *testing.T) {
+	for _, e := range typecheckGolden(t, claimOnlyCase, nil, claimOnlyUser) {
+		t.Error(e)
+	}
+}
+
+// TestGoldenRenamedOperationFails: an operation renamed in the spec (so in
+// oapi-codegen's ServerInterface) but not in a stale idempotency.gen.go is
+// a compile error at the wrapper's call, not a wrapper that never runs
+// while the renamed method goes unprotected. The file has no separate
+// guard for this; the wrapper bodies are the guard.
+func TestGoldenRenamedOperationFails(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join("..", "golden", claimOnlyCase, DefaultGoOut))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`func \(s \*IdempotentServer\) (\w+)\(`).FindSubmatch(src)
+	if m == nil {
+		t.Fatalf("%s wraps no operation", claimOnlyCase)
+	}
+	name := string(m[1])
+	// Renaming the operationId renames exactly this identifier in
+	// oapi-codegen's output; its parameter types keep their names.
+	rename := func(server []byte) []byte {
+		return regexp.MustCompile(`\b`+name+`\b`).ReplaceAll(server, []byte(name+"Renamed"))
+	}
+	errs := typecheckGolden(t, claimOnlyCase, rename, "")
+	want := "s.ServerInterface." + name + " undefined"
+	found := false
+	for _, e := range errs {
+		found = found || strings.Contains(e.Msg, want)
+	}
+	if !found {
+		t.Errorf("renaming %s in ServerInterface: errors %v, want one with %q", name, errs, want)
+	}
+}
+
+// typecheckGolden type-checks the golden Go file of the case beside
+// oapi-codegen's server for it (changed by edit, when given) and user, a
+// third file when not empty, in memory as TestGoldenTypeChecks does, and
+// returns the errors.
+func typecheckGolden(t *testing.T, name string, edit func([]byte) []byte, user string) []packages.Error {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("type-checking runs the go command; skipped with -short")
+	}
+	ctx := context.Background()
+	var c goldenCase
+	for _, gc := range goldenCases(t) {
+		if gc.name == name {
+			c = gc
+		}
+	}
+	if c.name == "" {
+		t.Fatalf("no golden case %s", name)
+	}
+	golden := filepath.Join("..", "golden", name)
+	wrappers, err := os.ReadFile(filepath.Join(golden, DefaultGoOut))
+	if err != nil {
+		t.Fatal(err)
+	}
+	server, err := oapiServer(ctx, c, golden)
+	if err != nil {
+		t.Fatalf("oapi-codegen: %v", err)
+	}
+	if edit != nil {
+		server = edit(server)
+	}
+	self, err := filepath.Abs(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(self, "testdata", "typecheck", "claimstore_"+name)
+	overlay := map[string][]byte{
+		filepath.Join(dir, "server.gen.go"): server,
+		filepath.Join(dir, DefaultGoOut):    wrappers,
+	}
+	if user != "" {
+		overlay[filepath.Join(dir, "user.go")] = []byte(user)
+	}
+	pkgs, err := packages.Load(&packages.Config{
+		Context: ctx,
+		Mode:    packages.NeedName | packages.NeedFiles | packages.NeedSyntax | packages.NeedTypes,
+		Dir:     self,
+		Overlay: overlay,
+	}, "./testdata/typecheck/claimstore_"+name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pkgs) != 1 || len(pkgs[0].GoFiles) != len(overlay) {
+		t.Fatalf("loaded %d packages, files %v; want one package of %d files", len(pkgs), pkgGoFiles(pkgs), len(overlay))
+	}
+	return pkgs[0].Errors
+}
+
+func pkgGoFiles(pkgs []*packages.Package) [][]string {
+	var out [][]string
+	for _, p := range pkgs {
+		out = append(out, p.GoFiles)
+	}
+	return out
+}
