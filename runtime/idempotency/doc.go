@@ -1,6 +1,7 @@
 // Package idempotency provides middleware for idempotent POST request handling. Clients can send an Idempotency-Key header to ensure requests are processed exactly once, with subsequent requests returning the cached response.
 //
-// It imports the standard library only.
+// It depends on the standard library only (its internal helpers, the
+// published contract and the seed header rule, do too).
 //
 // # Usage
 //
