@@ -270,3 +270,94 @@ func TestRunSwagger2ServerFromAugmented(t *testing.T) {
 		}
 	}
 }
+
+// oapi-codegen's include/exclude options drop operations from its server
+// before anything renders: the augmented spec, the Markdown page and the
+// overlay leave them out as the Go file does, whichever document the server
+// is generated from, and each dropped operation is warned about once.
+func TestRunFiltersBeforeRendering(t *testing.T) {
+	caseDir := filepath.Join("..", "testdata", "specs", "oapi_config")
+	for _, server := range []string{ServerSpecInput, ServerSpecAugmented} {
+		t.Run(server, func(t *testing.T) {
+			dir := t.TempDir()
+			var stderr strings.Builder
+			opts := Options{
+				Spec: filepath.Join(caseDir, "openapi.yaml"), OapiConfig: filepath.Join(caseDir, "oapi-codegen.yaml"),
+				ServerSpec: server, Stderr: &stderr,
+				GoOut: filepath.Join(dir, DefaultGoOut), SpecOut: filepath.Join(dir, "openapi.idempotent.yaml"),
+				DocsOut: filepath.Join(dir, DefaultDocsOut), OverlayOut: filepath.Join(dir, "overlay.yaml"),
+			}
+			if err := Run(context.Background(), opts); err != nil {
+				t.Fatalf("Run: %v\n%s", err, stderr.String())
+			}
+			if n := strings.Count(stderr.String(), "POST /internal/sync is excluded by exclude-operation-ids"); n != 1 {
+				t.Errorf("the exclusion is warned about %d times, want once:\n%s", n, stderr.String())
+			}
+			spec := readFile(t, opts.SpecOut)
+			_, sync, _ := strings.Cut(spec, "\n  /internal/sync:\n")
+			sync, _, _ = strings.Cut(sync, "\ncomponents:")
+			if sync == "" || strings.Contains(sync, "Idempotency") {
+				t.Errorf("the augmented spec documents the excluded operation:\n%s", sync)
+			}
+			if !strings.Contains(spec, "#/components/parameters/IdempotencyKey") {
+				t.Errorf("the augmented spec documents nothing:\n%s", spec)
+			}
+			for _, p := range []string{opts.GoOut, opts.DocsOut, opts.OverlayOut} {
+				if got := readFile(t, p); strings.Contains(got, "/internal/sync") || strings.Contains(got, "InternalSync") {
+					t.Errorf("%s describes the excluded operation:\n%s", filepath.Base(p), got)
+				}
+			}
+		})
+	}
+}
+
+// Each step's warnings are printed once, in the pipeline's order: the
+// filters', then the names', then what the augmented spec cannot say.
+func TestRunWarningsInPipelineOrder(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "openapi.yaml"), `openapi: 3.0.3
+info: {title: Order, version: "1"}
+paths:
+  /payments:
+    $ref: paths.yaml#/payments
+  /sync:
+    post:
+      operationId: sync
+      x-idempotent: true
+      responses: {"204": {description: Synced.}}
+`)
+	writeFile(t, filepath.Join(dir, "paths.yaml"), `payments:
+  post:
+    operationId: createPayment
+    x-idempotent: true
+    responses: {"201": {description: Created.}}
+`)
+	writeFile(t, filepath.Join(dir, "oapi-codegen.yaml"), `package: api
+generate:
+  echo-server: true
+output-options:
+  exclude-operation-ids: [sync]
+`)
+	var stderr strings.Builder
+	err := Run(context.Background(), Options{
+		Spec: filepath.Join(dir, "openapi.yaml"), OapiConfig: filepath.Join(dir, "oapi-codegen.yaml"),
+		DocsOut: Skip, Stderr: &stderr,
+	})
+	if err != nil {
+		t.Fatalf("Run: %v\n%s", err, stderr.String())
+	}
+	want := []string{
+		"POST /sync is excluded by exclude-operation-ids",
+		"oapi-codegen generates a echo-server server",
+		"POST /payments: the path item is a $ref to another file",
+	}
+	lines := strings.Split(strings.TrimSuffix(stderr.String(), "\n"), "\n")
+	if len(lines) != len(want) {
+		t.Fatalf("%d warnings, want %d:\n%s", len(lines), len(want), stderr.String())
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(lines[i], "idemgen: warning: ") || !strings.Contains(lines[i], w) {
+			t.Errorf("warning %d is %q, want one containing %q", i+1, lines[i], w)
+		}
+	}
+}

@@ -13,6 +13,37 @@ import (
 // one comma), right after its opening bracket when it is empty.
 func renderFlow(t *text, d *document, s *site, unit string) (insertion, error) {
 	n := s.node
+	off, err := t.flowOpening(d, n)
+	if err != nil {
+		return insertion{}, err
+	}
+	e := flowEntries{flowLayout: t.flowLayoutOf(d, n, unit), parts: s.items, key: jsonString}
+	if n.Kind == yaml.MappingNode {
+		e.keys, e.parts = s.entries.keys, s.entries.vals
+	}
+	if !d.json {
+		e.key = yamlScalar
+	}
+	e.st = style{json: true, yamlFlow: !d.json, compact: !e.multi, unit: e.unit, nl: t.nl}
+	if len(n.Content) == 0 {
+		// An empty collection: its brackets are all there is to keep.
+		return insertion{off: off, text: e.intoEmpty()}, nil
+	}
+	// A collection with content gains its entries at its end: after the
+	// last value, before the closing bracket. In pretty JSON the last
+	// value's line gains a comma and the new lines follow it.
+	end, ok := closeOf(t.src, off-1, !d.json)
+	if !ok {
+		return insertion{}, fmt.Errorf("%s:%d:%d: augment: unbalanced brackets", d.file, n.Line, n.Column)
+	}
+	last := len(bytes.TrimRight(t.src[:end], " \t\r\n"))
+	// YAML allows a trailing comma: then the first entry needs none.
+	return insertion{off: last, text: e.atEnd(t.src[last-1] != ',')}, nil
+}
+
+// flowOpening returns the offset just after the opening bracket of the
+// flow collection n.
+func (t *text) flowOpening(d *document, n *yaml.Node) (int, error) {
 	open := byte('{')
 	if n.Kind == yaml.SequenceNode {
 		open = '['
@@ -20,86 +51,97 @@ func renderFlow(t *text, d *document, s *site, unit string) (insertion, error) {
 	start := t.offset(n.Line, n.Column)
 	i := bytes.IndexByte(t.src[start:], open)
 	if n.Kind == yaml.ScalarNode || i < 0 {
-		return insertion{}, fmt.Errorf("%s:%d:%d: augment: cannot add to this value", d.file, n.Line, n.Column)
+		return 0, fmt.Errorf("%s:%d:%d: augment: cannot add to this value", d.file, n.Line, n.Column)
 	}
-	off := start + i + 1
-	var parts []any
-	var keys []string
-	if n.Kind == yaml.MappingNode {
-		keys, parts = s.entries.keys, s.entries.vals
-	} else {
-		parts = s.items
-	}
-	nonEmpty := len(n.Content) > 0
+	return start + i + 1, nil
+}
 
-	// Multi-line layout where the document is pretty-printed JSON.
-	multi, ws, closeWS := false, "", ""
-	if d.json {
-		if nonEmpty {
-			f := n.Content[0]
-			if f.Line > n.Line && t.firstOnLine(f.Line, f.Column) {
-				multi, ws = true, t.indentOf(f.Line)
-				if u, ok := strings.CutPrefix(ws, t.indentOf(n.Line)); ok && u != "" {
-					unit = u
-				}
-			}
-		} else if len(d.root.Content) > 0 && d.root.Content[0].Line > d.root.Line {
-			closeWS = t.indentOf(n.Line)
-			multi, ws = true, closeWS+unit
-		}
-	}
-	st := style{json: true, yamlFlow: !d.json, compact: !multi, unit: unit, nl: t.nl}
-	key := jsonString
+// flowLayout is how new entries of a flow collection are laid out: on
+// lines of their own where the document is pretty-printed JSON, else on
+// the collection's line.
+type flowLayout struct {
+	multi   bool   // one entry per line
+	ws      string // the indent of an entry's line
+	closeWS string // the indent of an empty collection's closing bracket
+	unit    string // one level of indent
+}
+
+// flowLayoutOf follows the collection's own first entry, or, for an empty
+// collection, the document's: pretty JSON when the root's first key is on
+// a line of its own.
+func (t *text) flowLayoutOf(d *document, n *yaml.Node, unit string) flowLayout {
+	l := flowLayout{unit: unit}
 	if !d.json {
-		key = yamlScalar
+		return l
 	}
+	if len(n.Content) > 0 {
+		f := n.Content[0]
+		if f.Line > n.Line && t.firstOnLine(f.Line, f.Column) {
+			l.multi, l.ws = true, t.indentOf(f.Line)
+			if u, ok := strings.CutPrefix(l.ws, t.indentOf(n.Line)); ok && u != "" {
+				l.unit = u
+			}
+		}
+	} else if len(d.root.Content) > 0 && d.root.Content[0].Line > d.root.Line {
+		l.closeWS = t.indentOf(n.Line)
+		l.multi, l.ws = true, l.closeWS+unit
+	}
+	return l
+}
+
+// flowEntries writes the new entries of one flow collection.
+type flowEntries struct {
+	flowLayout
+	keys  []string // nil for a sequence's items
+	parts []any
+	key   func(string) string // writes a key as the collection's syntax wants
+	st    style
+}
+
+// atEnd writes the entries for after a collection's last value; comma
+// says that the first of them needs one before it.
+func (e flowEntries) atEnd(comma bool) string {
 	var b bytes.Buffer
-	if nonEmpty {
-		// A collection with content gains its entries at its end: after
-		// the last value, before the closing bracket. In pretty JSON the
-		// last value's line gains a comma and the new lines follow it.
-		end, ok := closeOf(t.src, off-1, !d.json)
-		if !ok {
-			return insertion{}, fmt.Errorf("%s:%d:%d: augment: unbalanced brackets", d.file, n.Line, n.Column)
+	for j, v := range e.parts {
+		if comma || j > 0 {
+			b.WriteByte(',')
 		}
-		last := len(bytes.TrimRight(t.src[:end], " \t\r\n"))
-		// YAML allows a trailing comma: then the first entry needs none.
-		comma := t.src[last-1] != ','
-		for j, v := range parts {
-			if comma || j > 0 {
-				b.WriteByte(',')
-			}
-			if multi {
-				b.WriteString(t.nl + ws)
-			} else {
-				b.WriteByte(' ')
-			}
-			if keys != nil {
-				b.WriteString(key(keys[j]) + ": ")
-			}
-			st.jsonValue(&b, v, ws)
+		if e.multi {
+			b.WriteString(e.st.nl + e.ws)
+		} else {
+			b.WriteByte(' ')
 		}
-		return insertion{off: last, text: b.String()}, nil
+		e.entry(&b, j, v)
 	}
-	// An empty collection: its brackets are all there is to keep.
-	for j, v := range parts {
-		if multi {
-			b.WriteString(t.nl + ws)
+	return b.String()
+}
+
+// intoEmpty writes the entries for between an empty collection's brackets.
+func (e flowEntries) intoEmpty() string {
+	var b bytes.Buffer
+	for j, v := range e.parts {
+		if e.multi {
+			b.WriteString(e.st.nl + e.ws)
 		} else if j > 0 {
 			b.WriteString(", ")
 		}
-		if keys != nil {
-			b.WriteString(key(keys[j]) + ": ")
-		}
-		st.jsonValue(&b, v, ws)
-		if multi && j < len(parts)-1 {
+		e.entry(&b, j, v)
+		if e.multi && j < len(e.parts)-1 {
 			b.WriteByte(',')
 		}
 	}
-	if multi {
-		b.WriteString(t.nl + closeWS)
+	if e.multi {
+		b.WriteString(e.st.nl + e.closeWS)
 	}
-	return insertion{off: off, text: b.String()}, nil
+	return b.String()
+}
+
+// entry writes the j-th entry, v, with its key in a mapping.
+func (e flowEntries) entry(b *bytes.Buffer, j int, v any) {
+	if e.keys != nil {
+		b.WriteString(e.key(e.keys[j]) + ": ")
+	}
+	e.st.jsonValue(b, v, e.ws)
 }
 
 // closeOf returns the offset of the bracket closing the collection

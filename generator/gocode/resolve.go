@@ -16,7 +16,8 @@ var codegenMu sync.Mutex
 // Resolve returns a copy of m whose operations carry oapi-codegen's Go
 // method name and parameter list, as the ServerInterface generated with cfg
 // declares them. Operations that cfg's include/exclude filters remove from
-// oapi-codegen's output are dropped with a warning.
+// oapi-codegen's output are dropped with a warning, as Filter drops them; a
+// model Filter already returned loses nothing more.
 //
 // doc must be a document no one else holds: Resolve applies cfg's filters to
 // it, as codegen.Generate would. It does not rewrite operationIds.
@@ -32,17 +33,17 @@ func Resolve(doc *openapi3.T, cfg Config, m model.Model) (model.Model, []string,
 	if err := checkRefCycles(doc, m.Source); err != nil {
 		return model.Model{}, nil, err
 	}
+	m, warnings := Filter(doc, cfg, m)
 	if len(m.Operations) == 0 && !namesLikeField(doc) {
 		// Nothing to name; the file is the bare route table and server.
-		return m, nil, nil
+		return m, warnings, nil
 	}
-	var warnings []string
 	if p := cfg.OutputOptions.Overlay.Path; p != "" {
 		warnings = append(warnings, fmt.Sprintf(
 			"%s: oapi-codegen applies the overlay %s, idemgen does not; give idemgen the same overlay if it renames operations",
 			configName(cfg), p))
 	}
-	excluded := applyFilters(doc, cfg.OutputOptions)
+	applyFilters(doc, cfg.OutputOptions)
 
 	byRoute, err := methods(doc, cfg)
 	if err != nil {
@@ -60,11 +61,6 @@ func Resolve(doc *openapi3.T, cfg Config, m model.Model) (model.Model, []string,
 	out := m
 	out.Operations = make([]model.Operation, 0, len(m.Operations))
 	for _, op := range m.Operations {
-		if why, ok := excluded[op.Route()]; ok {
-			warnings = append(warnings, fmt.Sprintf("%s: %s is excluded by %s in %s; no wrapper is generated",
-				op.Origin, op.Route(), why, configName(cfg)))
-			continue
-		}
 		d, ok := byRoute[op.Route()]
 		if !ok {
 			return model.Model{}, nil, fmt.Errorf("%s: %s: oapi-codegen generates no operation for it", op.Origin, op.Route())
