@@ -39,6 +39,7 @@ type config struct {
 	failOpen          bool
 	replayCookies     bool
 	observer          func(Event)
+	basePaths         []string // NewRouter: prefixes a route table is mounted under
 }
 
 func defaultConfig() config {
@@ -48,6 +49,15 @@ func defaultConfig() config {
 		maxRequestBody:  DefaultMaxRequestBody,
 		maxResponseBody: DefaultMaxResponseBody,
 	}
+}
+
+// WithBasePath names the path prefixes (for example "/v1", the path of the
+// spec's servers URL) under which a route table built by [NewRouter] is
+// mounted, so that a request to "/v1/payments" matches the route
+// "/payments". The generated NewIdempotencyMiddleware passes the spec's own.
+// A Middleware that is not part of a route table ignores it.
+func WithBasePath(prefixes ...string) Option {
+	return func(c *config) { c.basePaths = append(c.basePaths, prefixes...) }
 }
 
 // WithTTL sets how long a completed response is kept and replayed. Without
