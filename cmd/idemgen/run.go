@@ -32,16 +32,30 @@ Example, next to oapi-codegen in the package that holds its output:
 
   idemgen -check -oapi-config oapi-codegen.yaml openapi.yaml   # in CI: fail on drift
 
+Exit status: 0 on success; 1 when generation fails or, with -check, when an
+output is out of date; 2 for a usage error or, with -check, any other error.
+
 Flags:
 `
 
-// run is the whole command; it returns the exit status: 0, 1 when
-// generation fails, 2 for a usage error.
+// Exit statuses. With -check, 1 means only that an output is out of
+// date, so that CI can tell drift from a spec or a flag that is wrong.
+const (
+	exitFailed = 1 // generation failed; with -check, drift
+	exitError  = 2 // a usage error; with -check, anything but drift
+)
+
+// run is the whole command; it returns the exit status. Every error it
+// prints starts with "idemgen:", so that go generate's output, which mixes
+// several tools, says whose it is.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fl := flag.NewFlagSet("idemgen", flag.ContinueOnError)
-	fl.SetOutput(stderr)
-	fl.Usage = func() {
-		fmt.Fprint(fl.Output(), usage)
+	// The flag package prints its own errors unprefixed: parse prints them.
+	fl.SetOutput(io.Discard)
+	fl.Usage = func() {}
+	printUsage := func() {
+		fl.SetOutput(stderr)
+		fmt.Fprint(stderr, usage)
 		fl.PrintDefaults()
 	}
 	var (
@@ -57,7 +71,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fl.StringVar(&opts.OverlayOut, "overlay-out", "", "also write an OpenAPI Overlay that adds the contract (default: none)")
 	fl.StringVar(&opts.OapiConfig, "oapi-config", "", "oapi-codegen configuration file whose names and filters to mirror")
 	fl.StringVar(&opts.ServerSpec, "server-spec", generator.ServerSpecInput, "the spec oapi-codegen's server is generated from: input or augmented")
-	fl.BoolVar(&opts.Check, "check", false, "write nothing; exit 1 with a diff if any output differs from its file")
+	fl.BoolVar(&opts.Check, "check", false, "write nothing; exit 1 with a diff if any output differs from its file, 2 if idemgen cannot tell (a bad spec or flag)")
 	fl.StringVar(&mark, "mark", "", "comma-separated methods to treat as x-idempotent: true where unmarked, e.g. POST,PATCH")
 	fl.BoolVar(&opts.AllowRemoteRefs, "allow-remote-refs", false, "follow $refs to http and https URLs")
 	fl.Var((*dirList)(&opts.AllowRefDirs), "allow-ref-dir", "let local $refs read files under `dir`, besides the spec's folder; repeatable, / allows any")
@@ -65,10 +79,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 	spec, err := parse(fl, args)
 	if errors.Is(err, flag.ErrHelp) {
+		printUsage()
 		return 0
 	}
 	if err != nil {
-		return 2
+		fmt.Fprintln(stderr, "idemgen:", err)
+		printUsage()
+		return exitError
 	}
 	if version {
 		fmt.Fprintln(stdout, "idemgen", moduleVersion())
@@ -76,8 +93,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if len(spec) != 1 {
 		fmt.Fprintf(stderr, "idemgen: want exactly one spec, got %d\n", len(spec))
-		fl.Usage()
-		return 2
+		printUsage()
+		return exitError
 	}
 	opts.Spec = spec[0]
 	for _, m := range strings.Split(mark, ",") {
@@ -86,11 +103,34 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	opts.Stderr = stderr
-	if err := generator.Run(ctx, opts); err != nil {
-		fmt.Fprintln(stderr, err)
-		return 1
+	err = generator.Run(ctx, opts)
+	if err == nil {
+		return 0
 	}
-	return 0
+	report(stderr, err)
+	var drift *generator.CheckError
+	if opts.Check && !errors.As(err, &drift) {
+		return exitError
+	}
+	return exitFailed
+}
+
+// report prints err with each line prefixed "idemgen: ", but for the diffs
+// of a -check, which stay as diff prints them after their heading.
+func report(w io.Writer, err error) {
+	msg := err.Error()
+	var drift *generator.CheckError
+	if errors.As(err, &drift) {
+		head, diffs, _ := strings.Cut(msg, "\n")
+		fmt.Fprintf(w, "idemgen: %s\n%s", head, diffs)
+		if !strings.HasSuffix(diffs, "\n") {
+			fmt.Fprintln(w)
+		}
+		return
+	}
+	for line := range strings.SplitSeq(strings.TrimRight(msg, "\n"), "\n") {
+		fmt.Fprintln(w, "idemgen:", line)
+	}
 }
 
 // dirList is a flag given once per folder.

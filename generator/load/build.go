@@ -14,13 +14,14 @@ import (
 
 // build reads the marked operations out of a loaded document. It only reads
 // doc, so the document can be handed on afterwards (Result.Fresh).
-func build(doc *openapi3.T, s *source, fs *files, mark map[string]bool) (model.Model, []string, error) {
+func build(doc *openapi3.T, s *source, fs *files, mark map[string]bool) (model.Model, Errors, error) {
 	m := model.Model{Source: s.path, Format: s.format}
 	if doc.Info != nil {
 		m.Title, m.Version = doc.Info.Title, doc.Info.Version
 	}
 	var c errs
 	b := builder{s: s, fs: fs, c: &c, ids: map[string][]*seenID{}}
+	declared := map[string]bool{}
 	if doc.Paths != nil {
 		paths := doc.Paths.Map()
 		keys := make([]string, 0, len(paths))
@@ -33,10 +34,12 @@ func build(doc *openapi3.T, s *source, fs *files, mark map[string]bool) (model.M
 			if item == nil {
 				continue
 			}
+			b.checkPathItem(p, item)
 			ops := item.Operations()
 			methods := make([]string, 0, len(ops))
 			for meth := range ops {
 				methods = append(methods, meth)
+				declared[meth] = true
 			}
 			slices.Sort(methods)
 			for _, meth := range methods {
@@ -45,6 +48,10 @@ func build(doc *openapi3.T, s *source, fs *files, mark map[string]bool) (model.M
 				}
 			}
 		}
+	}
+	if err := checkMarkMethods(mark, declared); err != nil {
+		// A flag's mistake, before the document's.
+		return model.Model{}, nil, err
 	}
 	b.checkIDs()
 	if err := c.err(); err != nil {
@@ -59,7 +66,7 @@ type builder struct {
 	c        *errs
 	ids      map[string][]*seenID
 	idOrder  []string
-	warnings []string
+	warnings Errors
 }
 
 type seenID struct {
@@ -70,7 +77,7 @@ type seenID struct {
 }
 
 func (b *builder) operation(path, method string, item *openapi3.PathItem, op *openapi3.Operation, mark map[string]bool) (model.Operation, bool) {
-	if op == nil {
+	if op == nil || !b.checkOperation(path, method, op) {
 		return model.Operation{}, false
 	}
 	route := method + " " + path
@@ -117,13 +124,15 @@ func (b *builder) checkIDs() {
 		uses := b.ids[group]
 		for i := 1; i < len(uses); i++ {
 			first, here := uses[0], uses[i]
-			msgHere := fmt.Sprintf("duplicate operationId %q: %s here and %s at %s", group, here.route, first.route, first.origin)
-			msgFirst := fmt.Sprintf("duplicate operationId %q: %s here and %s at %s", group, first.route, here.route, here.origin)
+			// The origins kept are placed in the document as loaded, and
+			// put where their author wrote them later; these are shown now.
+			msgHere := fmt.Sprintf("duplicate operationId %q: %s here and %s at %s", group, here.route, first.route, b.s.shown(first.origin))
+			msgFirst := fmt.Sprintf("duplicate operationId %q: %s here and %s at %s", group, first.route, here.route, b.s.shown(here.origin))
 			if first.marked || here.marked {
 				b.c.add(here.origin, msgHere)
 				b.c.add(first.origin, msgFirst)
 			} else {
-				b.warnings = append(b.warnings, here.origin.String()+": "+msgHere)
+				b.warnings = append(b.warnings, &Error{Origin: here.origin, Msg: msgHere})
 			}
 		}
 	}

@@ -50,8 +50,9 @@ type Options struct {
 	// resolved before the check, so a link pointing out is refused too.
 	AllowRefDirs []string
 	// Overlay is an OpenAPI Overlay document applied to the root document's
-	// bytes before anything else reads them. Positions in diagnostics then
-	// refer to the document with the overlay applied.
+	// bytes before anything else reads them. Diagnostics still name the
+	// place its author wrote: what an action wrote is placed in the
+	// overlay, the rest in the root document as it was before.
 	Overlay []byte
 	// OverlayName is the overlay's file name, for diagnostics in it.
 	OverlayName string
@@ -111,7 +112,7 @@ func LoadBytes(ctx context.Context, path string, root []byte, opts Options) (*Re
 		if name == "" {
 			name = "overlay"
 		}
-		root, err = overlay.ApplyFile(root, opts.Overlay, name, s.format)
+		applied, err := overlay.ApplyMapped(root, opts.Overlay, name, s.format)
 		var oe *overlay.Error
 		if errors.As(err, &oe) {
 			// Positioned in the overlay already.
@@ -120,20 +121,33 @@ func LoadBytes(ctx context.Context, path string, root []byte, opts Options) (*Re
 		if err != nil {
 			return nil, fmt.Errorf("%s: applying the overlay %s: %w", path, name, err)
 		}
+		root, s.applied, s.overlayName = applied.Doc, applied, name
 	}
 	s.root = root
 	s.swagger = isSwagger2(root)
 
 	doc, fs, err := s.load(ctx)
 	if err != nil {
-		return nil, err
+		return nil, s.showErr(err)
 	}
 	m, warnings, err := build(doc, s, fs, methods)
 	if err != nil {
-		return nil, err
+		return nil, s.showErr(err)
 	}
-	return &Result{Model: m, Root: root, Swagger2: s.swagger, Warnings: warnings, src: s, doc: doc}, nil
+	for i := range m.Operations {
+		m.Operations[i].Origin = s.shown(m.Operations[i].Origin)
+	}
+	r := &Result{Model: m, Root: root, Swagger2: s.swagger, src: s, doc: doc}
+	for _, w := range s.showAll(warnings) {
+		r.Warnings = append(r.Warnings, w.Error())
+	}
+	return r, nil
 }
+
+// Position returns where the author wrote what stands at o in the document
+// as loaded (Root): o itself, unless an overlay was applied. It is for
+// positions read from the document Fresh returns.
+func (r *Result) Position(o model.Origin) model.Origin { return r.src.shown(o) }
 
 // Fresh returns a loaded document that no one else holds, for code that
 // mutates what it is given (oapi-codegen's pkg/codegen rewrites operationIds

@@ -14,6 +14,8 @@ import (
 	"github.com/getkin/kin-openapi/openapi2"
 	"github.com/getkin/kin-openapi/openapi2conv"
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/idemgen/idemgen/generator/overlay"
 )
 
 // source is one document to load: its root bytes and how to read them.
@@ -27,6 +29,10 @@ type source struct {
 	// roots are the folders local $refs may read, symlinks resolved: the
 	// root document's own first (see refRoots).
 	roots []string
+	// applied, when an overlay was applied to the root, says where each
+	// position of root came from; overlayName names the overlay.
+	applied     *overlay.Applied
+	overlayName string
 }
 
 // errRemote stops kin-openapi at a refused remote $ref; diagnose finds where

@@ -36,6 +36,17 @@ func Apply(src, overlayDoc []byte, format string) ([]byte, error) {
 
 // ApplyFile is Apply with the overlay's file name for error positions.
 func ApplyFile(src, overlayDoc []byte, overlayName, format string) ([]byte, error) {
+	a, err := ApplyMapped(src, overlayDoc, overlayName, format)
+	if err != nil {
+		return nil, err
+	}
+	return a.Doc, nil
+}
+
+// ApplyMapped is ApplyFile, and also says where each line:col of the result
+// came from (Applied.Source), since re-encoding moves everything and an
+// action's update is written where the overlay's author did not write it.
+func ApplyMapped(src, overlayDoc []byte, overlayName, format string) (*Applied, error) {
 	if format != "yaml" && format != "json" {
 		return nil, fmt.Errorf("overlay: format must be yaml or json, got %q", format)
 	}
@@ -50,23 +61,28 @@ func ApplyFile(src, overlayDoc []byte, overlayName, format string) ([]byte, erro
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
 		return nil, fmt.Errorf("overlay: the document to apply %s to is empty", overlayName)
 	}
-	if err := applyChecked(ov, node, &doc, overlayName); err != nil {
+	prov := newProvenance(node)
+	if err := applyChecked(ov, node, &doc, overlayName, prov); err != nil {
 		return nil, err
 	}
+	var b bytes.Buffer
 	if format == "json" {
-		var b bytes.Buffer
 		writeJSON(&b, doc.Content[0], "", jsonUnit(src))
 		b.WriteByte('\n')
-		return b.Bytes(), nil
+	} else {
+		enc := yaml.NewEncoder(&b)
+		enc.SetIndent(indentOf(doc.Content[0]))
+		if err := enc.Encode(&doc); err != nil {
+			return nil, fmt.Errorf("overlay: encoding the result: %w", err)
+		}
+		enc.Close()
 	}
-	var b bytes.Buffer
-	enc := yaml.NewEncoder(&b)
-	enc.SetIndent(indentOf(doc.Content[0]))
-	if err := enc.Encode(&doc); err != nil {
-		return nil, fmt.Errorf("overlay: encoding the result: %w", err)
+	a := &Applied{Doc: b.Bytes()}
+	var out yaml.Node
+	if err := yaml.Unmarshal(a.Doc, &out); err == nil {
+		a.index = prov.index(&doc, &out, format == "json")
 	}
-	enc.Close()
-	return b.Bytes(), nil
+	return a, nil
 }
 
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
@@ -140,12 +156,13 @@ func parseOverlay(data []byte, name string) (*speakeasy.Overlay, *yaml.Node, err
 // target selects nothing. A target may select what an earlier action
 // added, so each is checked against the document as the earlier ones
 // leave it.
-func applyChecked(ov *speakeasy.Overlay, root *yaml.Node, doc *yaml.Node, name string) error {
+func applyChecked(ov *speakeasy.Overlay, root *yaml.Node, doc *yaml.Node, name string, prov *provenance) error {
 	actions := child(root, "actions")
 	one := *ov
 	for i, a := range ov.Actions {
 		p, _ := ov.NewPath(a.Target, nil)
-		if len(p.Query(doc)) == 0 {
+		targets := p.Query(doc)
+		if len(targets) == 0 {
 			tn := child(actions.Content[i], "target")
 			return &Error{File: name, Line: tn.Line, Column: tn.Column,
 				Msg: fmt.Sprintf("actions[%d].target: %s selects nothing in the document", i, a.Target)}
@@ -155,8 +172,32 @@ func applyChecked(ov *speakeasy.Overlay, root *yaml.Node, doc *yaml.Node, name s
 			an := actions.Content[i]
 			return &Error{File: name, Line: an.Line, Column: an.Column, Msg: fmt.Sprintf("actions[%d]: %v", i, err)}
 		}
+		if src, at := from(ov, a, doc, prov); src != nil {
+			for _, t := range targets {
+				prov.merged(t, src, at)
+			}
+		}
 	}
 	return nil
+}
+
+// from returns what an action writes into its targets and where its nodes
+// stand, or nil for a removal, in the order of precedence ApplyTo follows.
+// A copy's source is read after the action; it is not among its targets.
+func from(ov *speakeasy.Overlay, a speakeasy.Action, doc *yaml.Node, prov *provenance) (*yaml.Node, func(*yaml.Node) Position) {
+	switch {
+	case a.Remove:
+		return nil, nil
+	case !a.Update.IsZero():
+		return &a.Update, func(n *yaml.Node) Position { return Position{Overlay: true, Line: n.Line, Column: n.Column} }
+	case a.Copy != "":
+		if p, err := ov.NewPath(a.Copy, nil); err == nil {
+			if src := p.Query(doc); len(src) == 1 {
+				return src[0], prov.of
+			}
+		}
+	}
+	return nil, nil
 }
 
 // indentOf guesses the document's indentation from its first nested block
