@@ -138,14 +138,14 @@ func (pr problemResponse) value(schemaName string, swagger bool) *omap {
 	}
 	if swagger {
 		resp.set("schema", ref(true, "schemas", schemaName))
-		resp.set("examples", newMap("application/problem+json", exampleBody(pr.examples[0])))
+		resp.set("examples", newMap(contract.ProblemContentType, exampleBody(pr.examples[0])))
 		return resp
 	}
 	examples := &omap{}
 	for _, p := range pr.examples {
 		examples.set(p.Name, newMap("summary", p.Title, "value", exampleBody(p)))
 	}
-	resp.set("content", newMap("application/problem+json", newMap(
+	resp.set("content", newMap(contract.ProblemContentType, newMap(
 		"schema", ref(false, "schemas", schemaName),
 		"examples", examples,
 	)))

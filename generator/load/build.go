@@ -222,7 +222,7 @@ func declaresKeyHeader(ps openapi3.Parameters) bool {
 		if ref == nil || ref.Value == nil {
 			continue
 		}
-		if ref.Value.In == openapi3.ParameterInHeader && strings.EqualFold(ref.Value.Name, "Idempotency-Key") {
+		if ref.Value.In == openapi3.ParameterInHeader && strings.EqualFold(ref.Value.Name, contract.HeaderKey) {
 			return true
 		}
 	}
