@@ -18,7 +18,10 @@ import (
 // package with oapi-codegen's own std-http server and models for the same
 // spec (with the case's oapi-codegen configuration, overlay and server
 // spec), so a golden file that drifts from oapi-codegen's names or
-// signatures fails here, not in a user's build.
+// signatures fails here, not in a user's build. A case whose configuration
+// generates no server (models_only) is checked against exactly what that
+// configuration generates, which declares no ServerInterface: its route
+// table must stand alone.
 //
 // The packages exist only in memory: go/packages reads them through an
 // overlay at generator/testdata/typecheck/<case>, inside this module, so the
@@ -34,6 +37,7 @@ func TestGoldenTypeChecks(t *testing.T) {
 	}
 	overlay := map[string][]byte{}
 	cases := map[string]string{} // package dir → case
+	serverless := map[string]bool{}
 	var patterns []string
 	for _, c := range goldenCases(t) {
 		if strings.HasPrefix(c.name, "bad_") {
@@ -45,11 +49,12 @@ func TestGoldenTypeChecks(t *testing.T) {
 			t.Errorf("%s: %v", c.name, err)
 			continue
 		}
-		server, err := oapiServer(ctx, c, golden)
+		server, withServer, err := oapiOutput(ctx, c, golden)
 		if err != nil {
 			t.Errorf("%s: oapi-codegen: %v", c.name, err)
 			continue
 		}
+		serverless[c.name] = !withServer
 		dir := filepath.Join(self, "testdata", "typecheck", c.name)
 		overlay[filepath.Join(dir, "server.gen.go")] = server
 		overlay[filepath.Join(dir, DefaultGoOut)] = wrappers
@@ -80,6 +85,12 @@ func TestGoldenTypeChecks(t *testing.T) {
 		if len(p.Errors) == 0 && len(p.Syntax) == 2 {
 			checked++
 		}
+		if serverless[name] && p.Types != nil && p.Types.Scope().Lookup("ServerInterface") != nil {
+			t.Errorf("%s: checked beside a ServerInterface, though its configuration generates none", name)
+		}
+	}
+	if !serverless["models_only"] {
+		t.Error("no models_only case checked without a server")
 	}
 	if checked != len(patterns) {
 		t.Errorf("%d of %d golden Go files type-checked", checked, len(patterns))
@@ -89,18 +100,25 @@ func TestGoldenTypeChecks(t *testing.T) {
 // oapiServer is what `oapi-codegen` with std-http-server and models makes of
 // the case's spec, as a user would run it beside idemgen: with the case's
 // configuration file and overlay, and from the augmented spec where the
-// case generates its server from that.
+// case generates its server from that. A configuration that generates no
+// server is used as it is.
 func oapiServer(ctx context.Context, c goldenCase, golden string) ([]byte, error) {
+	src, _, err := oapiOutput(ctx, c, golden)
+	return src, err
+}
+
+// oapiOutput is oapiServer's output, and whether it has a server.
+func oapiOutput(ctx context.Context, c goldenCase, golden string) (_ []byte, withServer bool, err error) {
 	co, err := loadCaseOptions(c.dir)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	spec := filepath.Join(c.dir, c.entry)
 	lopts := load.Options{}
 	if co.Overlay != "" {
 		data, err := os.ReadFile(filepath.Join(c.dir, co.Overlay))
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		lopts.Overlay = data
 	}
@@ -114,21 +132,25 @@ func oapiServer(ctx context.Context, c goldenCase, golden string) ([]byte, error
 		r, err = load.Load(ctx, spec, lopts)
 	}
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	cfg := gocode.Config{}
 	if co.OapiConfig != "" {
 		if cfg, err = gocode.LoadConfig(filepath.Join(c.dir, co.OapiConfig)); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 	}
 	doc, err := r.Fresh(ctx)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	conf := cfg.Configuration
 	conf.PackageName = "api"
-	conf.Generate = codegen.GenerateOptions{StdHTTPServer: true, Models: true}
+	g := conf.Generate
+	withServer = co.OapiConfig == "" || g.StdHTTPServer || g.ChiServer || g.GorillaServer
+	if withServer {
+		conf.Generate = codegen.GenerateOptions{StdHTTPServer: true, Models: true}
+	}
 	src, err := codegen.Generate(doc, conf)
-	return []byte(src), err
+	return []byte(src), withServer, err
 }

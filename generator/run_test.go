@@ -334,7 +334,7 @@ paths:
 `)
 	writeFile(t, filepath.Join(dir, "oapi-codegen.yaml"), `package: api
 generate:
-  echo-server: true
+  strict-server: true
 output-options:
   exclude-operation-ids: [sync]
 `)
@@ -348,7 +348,7 @@ output-options:
 	}
 	want := []string{
 		"POST /sync is excluded by exclude-operation-ids",
-		"oapi-codegen generates a echo-server server",
+		"generate.strict-server with no server target",
 		"POST /payments: the path item is a $ref to another file",
 	}
 	lines := strings.Split(strings.TrimSuffix(stderr.String(), "\n"), "\n")

@@ -24,6 +24,13 @@ type fileData struct {
 	External []string // import specs, e.g. `openapi_types "github.com/…/types"`
 	Routes   []routeData
 	Wrappers []wrapperData
+	// RouteTableOnly leaves out IdempotentServer: oapi-codegen generates
+	// no ServerInterface for it to wrap.
+	RouteTableOnly bool
+	// BasePaths are the arguments of NewIdempotencyMiddleware's
+	// idempotency.WithBasePath, as Go source ("/v1", "/v2"); BasePathDoc
+	// says so in its doc comment. Empty without base paths.
+	BasePaths, BasePathDoc string
 }
 
 type routeData struct {
@@ -62,7 +69,7 @@ func newFileData(m model.Model, opts Options) (*fileData, error) {
 	if !token.IsIdentifier(opts.Package) || opts.Package == "_" {
 		return nil, fmt.Errorf("gocode: package name %q is not a Go identifier", opts.Package)
 	}
-	d := &fileData{Package: opts.Package, Source: opts.Source}
+	d := &fileData{Package: opts.Package, Source: opts.Source, RouteTableOnly: m.RouteTableOnly}
 	if d.Source == "" && m.Source != "" {
 		d.Source = filepath.Base(m.Source)
 	}
@@ -70,6 +77,7 @@ func newFileData(m model.Model, opts Options) (*fileData, error) {
 	if d.Source == "" {
 		d.Source = "the specification"
 	}
+	d.setBasePaths(m.BasePaths)
 	imports := map[string]bool{`"net/http"`: true, runtimeImport: true}
 	seen := map[string]model.Operation{}
 	for _, op := range m.Operations {
@@ -125,6 +133,29 @@ func newFileData(m model.Model, opts Options) (*fileData, error) {
 	slices.SortFunc(d.StdLib, byPath)
 	slices.SortFunc(d.External, byPath)
 	return d, nil
+}
+
+// setBasePaths renders the base paths NewIdempotencyMiddleware passes to
+// the runtime, quoted, so that no text of the spec reaches the file as code.
+func (d *fileData) setBasePaths(paths []string) {
+	if len(paths) == 0 {
+		return
+	}
+	quoted := make([]string, len(paths))
+	for i, p := range paths {
+		quoted[i] = strconv.Quote(p)
+	}
+	d.BasePaths = strings.Join(quoted, ", ")
+	listed := quoted[len(quoted)-1]
+	if n := len(quoted); n > 1 {
+		listed = strings.Join(quoted[:n-1], ", ") + " and " + listed
+	}
+	what := "the path of the servers"
+	if len(paths) > 1 {
+		what = "the paths of the servers"
+	}
+	d.BasePathDoc = comment("It also matches the routes under " + listed + ", " + what + " in " + d.Source +
+		" (idempotency.WithBasePath); a WithBasePath in opts adds another prefix.")
 }
 
 // routeVar is the name of the package-level Route of the wrapper for the

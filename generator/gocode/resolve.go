@@ -2,6 +2,7 @@ package gocode
 
 import (
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -19,6 +20,15 @@ var codegenMu sync.Mutex
 // oapi-codegen's output are dropped with a warning, as Filter drops them; a
 // model Filter already returned loses nothing more.
 //
+// cfg's generate section decides what the Go file wraps: a std-http, chi or
+// gorilla server (or strict over one) gets IdempotentServer; a
+// configuration with no server target (models only, client only, nothing)
+// gets the route table alone, and m.RouteTableOnly; a framework's server
+// (echo, gin, fiber, iris), which no IdempotentServer could guard, or a
+// target idemgen does not know, is an error saying what to use instead.
+// Without a configuration file a net/http server is assumed. The returned
+// model carries the base paths of doc's servers URLs in any case.
+//
 // doc must be a document no one else holds: Resolve applies cfg's filters to
 // it, as codegen.Generate would. It does not rewrite operationIds.
 func Resolve(doc *openapi3.T, cfg Config, m model.Model) (model.Model, []string, error) {
@@ -28,12 +38,28 @@ func Resolve(doc *openapi3.T, cfg Config, m model.Model) (model.Model, []string,
 	if err := checkNames(cfg.OutputOptions); err != nil {
 		return model.Model{}, nil, fmt.Errorf("%s: %w", configName(cfg), err)
 	}
+	server, warnings, err := serverOf(cfg)
+	if err != nil {
+		return model.Model{}, nil, err
+	}
 	// Before oapi-codegen sees the document: it panics on a $ref that
 	// kin-openapi left without a value, with no word of where.
 	if err := checkRefCycles(doc, m.Source); err != nil {
 		return model.Model{}, nil, err
 	}
-	m, warnings := Filter(doc, cfg, m)
+	m, filtered := Filter(doc, cfg, m)
+	bases, unknown := basePaths(doc, m.Source)
+	warnings = slices.Concat(warnings, filtered, unknown)
+	m.BasePaths = bases
+	if !server {
+		// The route table alone: nothing of oapi-codegen's to name.
+		m.RouteTableOnly = true
+		m.Operations = slices.Clone(m.Operations)
+		for i := range m.Operations {
+			m.Operations[i].GoName, m.Operations[i].GoParams = "", nil
+		}
+		return m, warnings, nil
+	}
 	if len(m.Operations) == 0 && !namesLikeField(doc) {
 		// Nothing to name; the file is the bare route table and server.
 		return m, warnings, nil
@@ -50,14 +76,6 @@ func Resolve(doc *openapi3.T, cfg Config, m model.Model) (model.Model, []string,
 		return model.Model{}, nil, fmt.Errorf("%s: oapi-codegen: %w", m.Source, err)
 	}
 
-	typed := true
-	if other := foreignServer(cfg.Generate); other != "" {
-		typed = false
-		warnings = append(warnings, fmt.Sprintf(
-			"%s: oapi-codegen generates a %s server, whose ServerInterface does not take (http.ResponseWriter, *http.Request); idempotency.gen.go has no typed wrappers, use NewIdempotencyMiddleware through the framework's net/http adapter",
-			configName(cfg), other))
-	}
-
 	out := m
 	out.Operations = make([]model.Operation, 0, len(m.Operations))
 	for _, op := range m.Operations {
@@ -67,8 +85,6 @@ func Resolve(doc *openapi3.T, cfg Config, m model.Model) (model.Model, []string,
 		}
 		op.GoName, op.GoParams = "", nil
 		switch {
-		case !typed:
-			// Route table only.
 		case d.aliasOf != "":
 			// A path item that $refs another path has no method of its
 			// own: oapi-codegen routes it to the target's, whose wrapper
@@ -165,28 +181,6 @@ func operationDefinitions(doc *openapi3.T, cfg Config) ([]codegen.OperationDefin
 	}
 	codegen.SetGlobalStateSpec(doc)
 	return codegen.OperationDefinitions(doc)
-}
-
-// foreignServer names the server cfg generates when it is one whose
-// handlers are not net/http shaped; "" when the config generates a std-http,
-// chi or gorilla server, or no server at all (types and server are often
-// generated from separate configs).
-func foreignServer(g codegen.GenerateOptions) string {
-	if g.StdHTTPServer || g.ChiServer || g.GorillaServer {
-		return ""
-	}
-	for _, s := range []struct {
-		on   bool
-		name string
-	}{
-		{g.EchoServer, "echo-server"}, {g.Echo5Server, "echo5-server"}, {g.GinServer, "gin-server"},
-		{g.FiberServer, "fiber-server"}, {g.FiberV3Server, "fiber-v3-server"}, {g.IrisServer, "iris-server"},
-	} {
-		if s.on {
-			return s.name
-		}
-	}
-	return ""
 }
 
 func configName(cfg Config) string {

@@ -262,34 +262,6 @@ func TestResolveErrors(t *testing.T) {
 	}
 }
 
-func TestResolveForeignServer(t *testing.T) {
-	cfg, err := parseConfig([]byte("package: api\ngenerate:\n  echo-server: true\n  models: true\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	spec := filepath.Join("testdata", "names.yaml")
-	doc := loadDoc(t, spec)
-	got, warnings, err := Resolve(doc, cfg, markAll(doc, spec))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, op := range got.Operations {
-		if op.GoName != "" {
-			t.Errorf("%s: typed wrapper %s for an echo server", op.Route(), op.GoName)
-		}
-	}
-	if !slices.ContainsFunc(warnings, func(w string) bool { return strings.Contains(w, "echo-server") }) {
-		t.Errorf("no warning about the echo server: %q", warnings)
-	}
-	src, err := Render(got, Options{Package: "api"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if strings.Contains(string(src), "NewRouteMiddleware(store") || !strings.Contains(string(src), `Pattern: "/payments"`) {
-		t.Errorf("want the route table and no wrappers:\n%s", src)
-	}
-}
-
 const typeMapConfig = "output-options:\n  type-mapping:\n    integer:\n      formats:\n        int64: {type: int}\n    string:\n      formats:\n        ipmask: {type: netip.Prefix, import: net/netip}\n"
 
 func TestResolveTypeMappingImport(t *testing.T) {

@@ -70,6 +70,7 @@ func WithStoreServerErrors(store bool) Option { return nil }
 func WithMaxRequestBody(n int64) Option { return nil }
 func WithMaxResponseBody(n int64) Option { return nil }
 func WithWait(max time.Duration) Option { return nil }
+func WithBasePath(prefixes ...string) Option { return nil }
 `,
 }
 

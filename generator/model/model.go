@@ -20,6 +20,14 @@ type Model struct {
 	Title, Version string
 	// Operations are sorted by Path, then Method.
 	Operations []Operation
+	// BasePaths are the path parts of the document's servers URLs ("/v1"
+	// for https://api.example.com/v1), without "/" and duplicates: the
+	// prefixes the route table is mounted under. gocode.Resolve sets them.
+	BasePaths []string
+	// RouteTableOnly reports that oapi-codegen generates no ServerInterface
+	// (its configuration has no server target), so that the Go file holds
+	// the route table alone. gocode.Resolve sets it.
+	RouteTableOnly bool
 }
 
 // Operation is one operation marked x-idempotent.

@@ -38,7 +38,12 @@ var (
 // through untouched. opts apply to every route, after the route's own
 // options. Use it or IdempotentServer, not both: two layers on one store
 // would see each other's claim as a request in flight.
+//
+// It also matches the routes under "/v1", the path of the servers in
+// openapi.yaml (idempotency.WithBasePath); a WithBasePath in opts adds
+// another prefix.
 func NewIdempotencyMiddleware(store idempotency.ClaimStore, opts ...idempotency.Option) func(http.Handler) http.Handler {
+	opts = append([]idempotency.Option{idempotency.WithBasePath("/v1")}, opts...)
 	return idempotency.NewRouter(store, IdempotentRoutes, opts...)
 }
 
