@@ -6,6 +6,8 @@ import (
 	"errors"
 	"net/http"
 	"time"
+
+	"github.com/idemgen/idemgen/internal/contract"
 )
 
 // call is one keyed request on its way through the middleware.
@@ -183,7 +185,7 @@ func (c *call) run(token string, takenOver bool) {
 func (c *call) complete(token string, info *Info) {
 	m, rc := c.m, &c.st.rec
 	rc.finish()
-	if rc.hijacked || rc.status < 200 || (rc.status >= 500 && !m.cfg.storeServerErrors) {
+	if rc.hijacked || rc.status < 200 || (rc.status >= 500 && !m.cfg.storeServerErrors) || isInUseAnswer(rc) {
 		err := m.store.Abandon(c.ctx, c.sk, token)
 		m.emit(c.r, c.key, c.start, OutcomeNotStored, rc.status, err)
 		return
@@ -222,4 +224,16 @@ func (c *call) complete(token string, info *Info) {
 		// ends (renewal has stopped), and only then may one run again.
 		m.emit(c.r, c.key, c.start, OutcomeStoreError, rec.Status, err)
 	}
+}
+
+// inUseType is the problem type of this middleware's own 409.
+var inUseType = []byte(`"` + contract.KeyInUse.Type() + `"`)
+
+// isInUseAnswer reports a recorded 409 that is an idempotency layer's "in
+// flight" answer rather than the operation's: an idemgen service behind
+// this one (a gateway and its backend on one store) found the key claimed.
+// The operation did not run, so storing it would replay a 409 for the whole
+// TTL; the key is released instead. A handler's own 409 is stored as usual.
+func isInUseAnswer(rc *ResponseRecorder) bool {
+	return rc.status == http.StatusConflict && !rc.omitted && bytes.Contains(rc.body, inUseType)
 }

@@ -16,3 +16,11 @@ func FromContext(ctx context.Context) (Info, bool) {
 	}
 	return *info, true
 }
+
+// guarded reports whether ctx is that of a request an idempotency layer
+// already runs under a claimed key: the [Info] it hands the handler marks
+// it, whichever store or Middleware claimed it.
+func guarded(ctx context.Context) bool {
+	_, ok := ctx.Value(infoKey{}).(*Info)
+	return ok
+}

@@ -19,6 +19,17 @@
 // it. idemgen generates the table, and typed per-operation wrappers that
 // call NewRouteMiddleware, from an OpenAPI document.
 //
+// The table errs on the side of guarding, so that a request the
+// application's router sends to a marked operation never slips through: it
+// matches a route however the path is escaped (an encoded slash stays in
+// its segment), cased, slashed at its end or cleaned, under the prefixes
+// named with [WithBasePath], and behind any other mount prefix
+// (http.StripPrefix, chi's Mount) as a segment suffix; NewRouter lists
+// the rules. Keys stay scoped to the route. A request that one layer
+// already runs under a claimed key passes through any other (a route table
+// and a typed wrapper, or two tables), and a 409 that says a key is in
+// flight is never stored.
+//
 // [New], NewRouter and NewRouteMiddleware take a [ClaimStore], the
 // contract a store implements. The seed's [NewMiddleware], which takes a
 // seed [Store], is New([AdaptStore](store)).

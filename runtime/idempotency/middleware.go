@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -74,6 +75,11 @@ var (
 // Serve handles one request with next as the operation's handler. It is
 // what Handler's wrapper calls, exposed so generated code can call it
 // without allocating a handler per request.
+//
+// A keyed request that an outer idempotency layer already runs under its
+// claim (its context carries that layer's [Info]) goes straight to next:
+// claiming the key again would find the outer claim in flight and answer
+// 409, and the outer layer would store that 409 for the whole TTL.
 func (m *Middleware) Serve(w http.ResponseWriter, r *http.Request, next http.Handler) {
 	if next == nil {
 		next = http.DefaultServeMux
@@ -95,6 +101,10 @@ func (m *Middleware) Serve(w http.ResponseWriter, r *http.Request, next http.Han
 		}
 		m.emit(r, "", start, OutcomeNoKey, 0, nil)
 		next.ServeHTTP(w, r)
+		return
+	}
+	if guarded(r.Context()) {
+		next.ServeHTTP(w, r) // an outer layer holds this key (see above)
 		return
 	}
 	if kerr != keyOK {
@@ -145,7 +155,7 @@ func (m *Middleware) replay(w http.ResponseWriter, rec *Record) {
 // applies reports whether the middleware guards requests of this method.
 func (m *Middleware) applies(method string) bool {
 	for _, x := range m.cfg.methods {
-		if x == method {
+		if strings.EqualFold(x, method) { // err on guarding: "post" is POST
 			return true
 		}
 	}

@@ -54,8 +54,12 @@ func defaultConfig() config {
 // WithBasePath names the path prefixes (for example "/v1", the path of the
 // spec's servers URL) under which a route table built by [NewRouter] is
 // mounted, so that a request to "/v1/payments" matches the route
-// "/payments". The generated NewIdempotencyMiddleware passes the spec's own.
-// A Middleware that is not part of a route table ignores it.
+// "/payments". A prefix may be a whole servers URL, whose path is taken,
+// and its {variables} match any segment. A route matches under a declared
+// prefix before it is tried as a suffix of the path after an unknown one,
+// and only a declared prefix lets a template of parameters only ("/{id}")
+// match under it. The generated NewIdempotencyMiddleware passes the spec's
+// own. A Middleware that is not part of a route table ignores it.
 func WithBasePath(prefixes ...string) Option {
 	return func(c *config) { c.basePaths = append(c.basePaths, prefixes...) }
 }
