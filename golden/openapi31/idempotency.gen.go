@@ -31,8 +31,8 @@ var (
 // requests matching IdempotentRoutes idempotent, for any router and for
 // handlers that oapi-codegen did not generate. Requests to other routes pass
 // through untouched. opts apply to every route, after the route's own
-// options. Use it or IdempotentServer, not both: two layers on one store
-// would see each other's claim as a request in flight.
+// options. It may also sit in front of IdempotentServer: a request one
+// layer has claimed passes through the other untouched.
 func NewIdempotencyMiddleware(store idempotency.ClaimStore, opts ...idempotency.Option) func(http.Handler) http.Handler {
 	return idempotency.NewRouter(store, IdempotentRoutes, opts...)
 }
