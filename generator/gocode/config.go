@@ -12,6 +12,8 @@ import (
 
 	"github.com/oapi-codegen/oapi-codegen/v2/pkg/codegen"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/idemgen/idemgen/internal/editdist"
 )
 
 // Config is an oapi-codegen configuration file, read with oapi-codegen's own
@@ -162,32 +164,11 @@ func nearestTarget(s string, known []string) string {
 	}
 	best, bestD := "", 3
 	for _, k := range known {
-		if d := editDistance(norm(s), norm(k)); d < bestD {
+		if d := editdist.Distance(norm(s), norm(k)); d < bestD {
 			best, bestD = k, d
 		}
 	}
 	return best
-}
-
-// editDistance is the Levenshtein distance between a and b, in bytes.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }
 
 // checkNames reports the naming options that codegen.Generate would reject,

@@ -13,6 +13,8 @@ import (
 	"github.com/idemgen/idemgen/generator/model"
 
 	"github.com/idemgen/idemgen/internal/contract"
+
+	"github.com/idemgen/idemgen/internal/editdist"
 )
 
 // This file finds the mistakes that would otherwise pass without a word:
@@ -36,7 +38,7 @@ func nearMarker(key string, value any) bool {
 	}
 	n := normalise(key)
 	const want = "xidempotent"
-	if editDistance(n, want) <= 2 {
+	if editdist.Distance(n, want) <= 2 {
 		return true
 	}
 	if strings.HasPrefix(n, "xidempot") || strings.HasPrefix(n, "idempot") {
@@ -173,7 +175,7 @@ func checkMarkMethods(mark, declared map[string]bool) error {
 func nearestOf(s string, candidates []string) string {
 	best, bestDist := "", 3
 	for _, c := range candidates {
-		if d := editDistance(s, c); d < bestDist {
+		if d := editdist.Distance(s, c); d < bestDist {
 			best, bestDist = c, d
 		}
 	}

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/idemgen/idemgen/generator/model"
+
+	"github.com/idemgen/idemgen/internal/editdist"
 )
 
 // Extension is the name of the marker this package reads.
@@ -256,30 +258,9 @@ func nearest(name string) string {
 		if strings.EqualFold(f, name) {
 			return f
 		}
-		if d := editDistance(strings.ToLower(name), strings.ToLower(f)); d < bestDist {
+		if d := editdist.Distance(strings.ToLower(name), strings.ToLower(f)); d < bestDist {
 			best, bestDist = f, d
 		}
 	}
 	return best
-}
-
-// editDistance is the Levenshtein distance between two short strings.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }

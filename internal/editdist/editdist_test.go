@@ -1,0 +1,14 @@
+package editdist
+
+import "testing"
+
+func TestDistance(t *testing.T) {
+	for _, c := range []struct {
+		a, b string
+		want int
+	}{{"", "", 0}, {"ttl", "tll", 1}, {"x-idempotent", "x-idempotency", 2}, {"", "abc", 3}, {"kitten", "sitting", 3}} {
+		if got := Distance(c.a, c.b); got != c.want {
+			t.Errorf("Distance(%q, %q) = %d, want %d", c.a, c.b, got, c.want)
+		}
+	}
+}
