@@ -76,6 +76,11 @@ var (
 // what Handler's wrapper calls, exposed so generated code can call it
 // without allocating a handler per request.
 //
+// next gets a [*ResponseRecorder] over w when it runs under a claimed key,
+// and w itself when the request passes through unrecorded (a method m
+// does not guard, no key, an outer layer's claim, WithFailOpen on a
+// failing store). Framework adapters rely on that to tell the two apart.
+//
 // A keyed request that an outer idempotency layer already runs under its
 // claim (its context carries that layer's [Info]) goes straight to next:
 // claiming the key again would find the outer claim in flight and answer
