@@ -59,31 +59,36 @@ func TestGoldenClaimOnlyStore(t *testing.T) {
 // TestGoldenRenamedOperationFails: an operation renamed in the spec (so in
 // oapi-codegen's ServerInterface) but not in a stale idempotency.gen.go is
 // a compile error at the wrapper's call, not a wrapper that never runs
-// while the renamed method goes unprotected. The file has no separate
-// guard for this; the wrapper bodies are the guard.
+// while the renamed method goes unprotected, on every server target. The
+// file has no separate guard for this; the wrapper bodies are the guard.
 func TestGoldenRenamedOperationFails(t *testing.T) {
-	src, err := os.ReadFile(filepath.Join("..", "golden", claimOnlyCase, DefaultGoOut))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := regexp.MustCompile(`func \(s \*IdempotentServer\) (\w+)\(`).FindSubmatch(src)
-	if m == nil {
-		t.Fatalf("%s wraps no operation", claimOnlyCase)
-	}
-	name := string(m[1])
-	// Renaming the operationId renames exactly this identifier in
-	// oapi-codegen's output; its parameter types keep their names.
-	rename := func(server []byte) []byte {
-		return regexp.MustCompile(`\b`+name+`\b`).ReplaceAll(server, []byte(name+"Renamed"))
-	}
-	errs := typecheckGolden(t, claimOnlyCase, rename, "")
-	want := "s.ServerInterface." + name + " undefined"
-	found := false
-	for _, e := range errs {
-		found = found || strings.Contains(e.Msg, want)
-	}
-	if !found {
-		t.Errorf("renaming %s in ServerInterface: errors %v, want one with %q", name, errs, want)
+	for _, name := range []string{claimOnlyCase, "echo_server", "gin_server", "fiber_server", "iris_server", "strict_echo_server", "strict_gin_server"} {
+		t.Run(name, func(t *testing.T) {
+			src, err := os.ReadFile(filepath.Join("..", "golden", name, DefaultGoOut))
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := regexp.MustCompile(`func \(s \*IdempotentServer\) (\w+)\(`).FindSubmatch(src)
+			if m == nil {
+				t.Fatalf("%s wraps no operation", name)
+			}
+			op := string(m[1])
+			// Renaming the operationId renames exactly this identifier
+			// in oapi-codegen's output; its parameter types keep their
+			// names.
+			rename := func(server []byte) []byte {
+				return regexp.MustCompile(`\b`+op+`\b`).ReplaceAll(server, []byte(op+"Renamed"))
+			}
+			errs := typecheckGolden(t, name, rename, "")
+			want := "s.ServerInterface." + op + " undefined"
+			found := false
+			for _, e := range errs {
+				found = found || strings.Contains(e.Msg, want)
+			}
+			if !found {
+				t.Errorf("renaming %s in ServerInterface: errors %v, want one with %q", op, errs, want)
+			}
+		})
 	}
 }
 

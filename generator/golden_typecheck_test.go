@@ -15,8 +15,9 @@ import (
 )
 
 // TestGoldenTypeChecks type-checks every golden idempotency.gen.go in one
-// package with oapi-codegen's own std-http server and models for the same
-// spec (with the case's oapi-codegen configuration, overlay and server
+// package with oapi-codegen's own server and models for the same spec (the
+// std-http server, or the framework server the case's configuration asks
+// for) (with the case's oapi-codegen configuration, overlay and server
 // spec), so a golden file that drifts from oapi-codegen's names or
 // signatures fails here, not in a user's build. A case whose configuration
 // generates no server (models_only) is checked against exactly what that
@@ -97,7 +98,8 @@ func TestGoldenTypeChecks(t *testing.T) {
 	}
 }
 
-// oapiServer is what `oapi-codegen` with std-http-server and models makes of
+// oapiServer is what `oapi-codegen` with std-http-server (or the configured
+// framework's server) and models makes of
 // the case's spec, as a user would run it beside idemgen: with the case's
 // configuration file and overlay, and from the augmented spec where the
 // case generates its server from that. A configuration that generates no
@@ -147,8 +149,14 @@ func oapiOutput(ctx context.Context, c goldenCase, golden string) (_ []byte, wit
 	conf := cfg.Configuration
 	conf.PackageName = "api"
 	g := conf.Generate
-	withServer = co.OapiConfig == "" || g.StdHTTPServer || g.ChiServer || g.GorillaServer
-	if withServer {
+	framework := g.EchoServer || g.GinServer || g.FiberServer || g.IrisServer
+	withServer = co.OapiConfig == "" || g.StdHTTPServer || g.ChiServer || g.GorillaServer || framework
+	switch {
+	case framework:
+		// The framework's own server, strict or not, as configured: the
+		// wrappers must compile against exactly that ServerInterface.
+		conf.Generate.Models = true
+	case withServer:
 		conf.Generate = codegen.GenerateOptions{StdHTTPServer: true, Models: true}
 	}
 	src, err := codegen.Generate(doc, conf)

@@ -31,6 +31,8 @@ type fileData struct {
 	// idempotency.WithBasePath, as Go source ("/v1", "/v2"); BasePathDoc
 	// says so in its doc comment. Empty without base paths.
 	BasePaths, BasePathDoc string
+	// Shape is how the server target's methods take a request.
+	Shape *shape
 }
 
 type routeData struct {
@@ -49,7 +51,7 @@ type wrapperData struct {
 	Doc    string // the method's doc comment, "// " lines
 	Field  string // the IdempotentServer field holding the middleware
 	Recv   string // receiver name, distinct from every parameter
-	Params string // ", id openapi_types.UUID, params X" after (w, r)
+	Params string // ", id openapi_types.UUID, params X" after (w, r) or the context
 	Args   string // ", id, params"
 
 	params []model.GoParam
@@ -69,7 +71,11 @@ func newFileData(m model.Model, opts Options) (*fileData, error) {
 	if !token.IsIdentifier(opts.Package) || opts.Package == "_" {
 		return nil, fmt.Errorf("gocode: package name %q is not a Go identifier", opts.Package)
 	}
-	d := &fileData{Package: opts.Package, Source: opts.Source, RouteTableOnly: m.RouteTableOnly}
+	sh, ok := shapes[m.Framework]
+	if !ok {
+		return nil, fmt.Errorf("gocode: %s: no wrappers for framework %q", m.Source, m.Framework)
+	}
+	d := &fileData{Package: opts.Package, Source: opts.Source, RouteTableOnly: m.RouteTableOnly, Shape: sh}
 	if d.Source == "" && m.Source != "" {
 		d.Source = filepath.Base(m.Source)
 	}
@@ -104,11 +110,16 @@ func newFileData(m model.Model, opts Options) (*fileData, error) {
 			return nil, fmt.Errorf("%s: %s: Go name %s is already used by %s", op.Origin, op.Route(), op.GoName, prev.Route())
 		}
 		seen[op.GoName] = op
-		w, err := newWrapper(r, op, imports)
+		w, err := newWrapper(r, op, sh, imports)
 		if err != nil {
 			return nil, err
 		}
 		d.Wrappers = append(d.Wrappers, w)
+	}
+	if len(d.Wrappers) > 0 {
+		for _, spec := range sh.Imports {
+			imports[spec] = true
+		}
 	}
 	// A parameter is in scope in the method's body, which names the
 	// imported packages (http.HandlerFunc): one named like a package or a
@@ -119,7 +130,7 @@ func newFileData(m model.Model, opts Options) (*fileData, error) {
 		avoid[importName(spec)] = true
 	}
 	for i := range d.Wrappers {
-		d.Wrappers[i].bind(avoid)
+		d.Wrappers[i].bind(avoid, sh)
 	}
 	for spec := range imports {
 		if strings.Contains(spec, ".") {
@@ -164,7 +175,7 @@ func (d *fileData) setBasePaths(paths []string) {
 // rest are exported; imports are checked by checkDeclared).
 func routeVar(goName string) string { return "route" + goName }
 
-func newWrapper(r routeData, op model.Operation, imports map[string]bool) (wrapperData, error) {
+func newWrapper(r routeData, op model.Operation, sh *shape, imports map[string]bool) (wrapperData, error) {
 	w := wrapperData{routeData: r, GoName: op.GoName, Field: "mw" + op.GoName, params: op.GoParams}
 	id := ""
 	if op.OperationID != "" {
@@ -172,7 +183,10 @@ func newWrapper(r routeData, op model.Operation, imports map[string]bool) (wrapp
 	}
 	w.Doc = comment(fmt.Sprintf("%s serves %s%s idempotently: %s. A retry with the same Idempotency-Key and request replays the first response without calling the embedded implementation.",
 		op.GoName, op.Route(), id, policySummary(op.Policy)))
-	names := map[string]bool{"w": true, "r": true}
+	names := map[string]bool{}
+	for _, n := range sh.names {
+		names[n] = true
+	}
 	for _, p := range op.GoParams {
 		if !token.IsIdentifier(p.Name) || names[p.Name] {
 			return w, fmt.Errorf("%s: %s: parameter name %q is not a usable Go identifier", op.Origin, op.Route(), p.Name)
@@ -187,8 +201,11 @@ func newWrapper(r routeData, op model.Operation, imports map[string]bool) (wrapp
 
 // bind names the wrapper's receiver and parameters: oapi-codegen's names,
 // except where one would hide a name in avoid from the method's body.
-func (w *wrapperData) bind(avoid map[string]bool) {
-	used := map[string]bool{"w": true, "r": true}
+func (w *wrapperData) bind(avoid map[string]bool, sh *shape) {
+	used := map[string]bool{}
+	for _, n := range sh.names {
+		used[n] = true
+	}
 	for _, p := range w.params {
 		used[p.Name] = true
 	}

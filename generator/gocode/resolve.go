@@ -20,12 +20,14 @@ var codegenMu sync.Mutex
 // oapi-codegen's output are dropped with a warning, as Filter drops them; a
 // model Filter already returned loses nothing more.
 //
-// cfg's generate section decides what the Go file wraps: a std-http, chi or
-// gorilla server (or strict over one) gets IdempotentServer; a
-// configuration with no server target (models only, client only, nothing)
-// gets the route table alone, and m.RouteTableOnly; a framework's server
-// (echo, gin, fiber, iris), which no IdempotentServer could guard, or a
-// target idemgen does not know, is an error saying what to use instead.
+// cfg's generate section decides what the Go file wraps: a std-http, chi,
+// gorilla, echo, gin, fiber or iris server (or strict over one) gets
+// IdempotentServer in that target's terms (m.Framework); a configuration
+// with no server target (models only, client only, nothing) gets the route
+// table alone, and m.RouteTableOnly; a server of a framework the runtime
+// has no adapter for (echo v5, fiber v3), which no IdempotentServer could
+// guard, or a target idemgen does not know, is an error saying what to use
+// instead.
 // Without a configuration file a net/http server is assumed. The returned
 // model carries the base paths of doc's servers URLs in any case.
 //
@@ -38,7 +40,7 @@ func Resolve(doc *openapi3.T, cfg Config, m model.Model) (model.Model, []string,
 	if err := checkNames(cfg.OutputOptions); err != nil {
 		return model.Model{}, nil, fmt.Errorf("%s: %w", configName(cfg), err)
 	}
-	server, warnings, err := serverOf(cfg)
+	sh, warnings, err := serverOf(cfg)
 	if err != nil {
 		return model.Model{}, nil, err
 	}
@@ -51,7 +53,10 @@ func Resolve(doc *openapi3.T, cfg Config, m model.Model) (model.Model, []string,
 	bases, unknown := basePaths(doc, m.Source)
 	warnings = slices.Concat(warnings, filtered, unknown)
 	m.BasePaths = bases
-	if !server {
+	if sh != nil {
+		m.Framework = sh.Framework
+	}
+	if sh == nil {
 		// The route table alone: nothing of oapi-codegen's to name.
 		m.RouteTableOnly = true
 		m.Operations = slices.Clone(m.Operations)

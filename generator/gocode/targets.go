@@ -16,26 +16,29 @@ type targetKind int
 const (
 	// notServer generates no ServerInterface (models, client, spec).
 	notServer targetKind = iota
-	// netHTTPServer generates a ServerInterface whose methods take
-	// (http.ResponseWriter, *http.Request): IdempotentServer wraps it.
-	netHTTPServer
+	// server generates a ServerInterface that IdempotentServer wraps, in
+	// the target's shape: net/http's (http.ResponseWriter, *http.Request)
+	// or a framework's context, through that framework's runtime adapter.
+	server
 	// strictOver turns the server target into a strict one; NewStrictHandler
-	// returns that target's ServerInterface.
+	// returns that target's ServerInterface, which IdempotentServer wraps.
 	strictOver
-	// frameworkServer generates a ServerInterface in a framework's own
-	// terms, which an IdempotentServer would embed and never guard: refused.
-	frameworkServer
+	// unadapted generates a ServerInterface in the terms of a framework
+	// the runtime has no adapter for: an IdempotentServer over it would
+	// embed it and guard nothing, so it is refused.
+	unadapted
 )
 
-// framework says how a framework's server is protected instead, in the
-// terms of that framework's own API. Each way was read in the framework's
-// source and run over a replayed request (echo v4.16.5 and v5.4.6, gin
-// v1.12.0, fiber v2.52.15 and v3.1.0, iris v12.2.11), the adapters named as
-// wrong included: they store an empty 200, or write after the recording.
+// framework says how an unadapted framework's server is protected
+// instead, in the terms of that framework's own API. Each way was read in
+// the framework's source and run over a replayed request (echo v5.4.6 and
+// fiber v3.1.0), the adapters named as wrong included: they store an empty
+// 200, or write after the recording.
 type framework struct {
-	name  string // as users call it
-	ctx   string // what its ServerInterface methods take
-	mount string // the call that mounts a net/http handler as a route handler
+	name    string // as users call it
+	ctx     string // what its ServerInterface methods take
+	adapted string // the adapted target of the same framework
+	mount   string // the call that mounts a net/http handler as a route handler
 	// whole puts NewIdempotencyMiddleware in front of the framework's whole
 	// server, where it sees every byte the framework writes; it names the
 	// tempting framework-level adapter that does not.
@@ -43,22 +46,18 @@ type framework struct {
 }
 
 var (
-	fwEcho = framework{"echo", "echo.Context", "echo.WrapHandler(h)",
+	fwEcho5 = framework{"echo v5", "*echo.Context", "echo-server (echo v4)", "echo.WrapHandler(h)",
 		"serve NewIdempotencyMiddleware(store)(e), the whole *echo.Echo, from net/http (not echo.WrapMiddleware: HTTPErrorHandler writes a returned error after the middleware has returned, unrecorded)"}
-	fwEcho5 = framework{"echo v5", "*echo.Context", "echo.WrapHandler(h)", fwEcho.whole}
-	fwGin   = framework{"gin", "*gin.Context", "gin.WrapH(h)",
-		"serve NewIdempotencyMiddleware(store)(r), the whole *gin.Engine, from net/http"}
-	fwFiber = framework{"fiber", "*fiber.Ctx", "adaptor.HTTPHandler(h) (not adaptor.HTTPMiddleware, which records before fiber's handler runs and stores an empty 200)",
+	fwFiber3 = framework{"fiber v3", "fiber.Ctx", "fiber-server (fiber v2)",
+		"adaptor.HTTPHandler(h) (not adaptor.HTTPMiddleware, which records before fiber's handler runs and stores an empty 200)",
 		"serve NewIdempotencyMiddleware(store)(adaptor.FiberApp(app)) from net/http"}
-	fwFiber3 = framework{"fiber v3", "fiber.Ctx", fwFiber.mount, fwFiber.whole}
-	fwIris   = framework{"iris", "iris.Context", "iris.FromStd(h)",
-		"wrap iris's router: app.WrapRouter(func(w, r, router) { NewIdempotencyMiddleware(store)(router).ServeHTTP(w, r) }) (not iris.FromStd with a next, whose handler writes past the recording: an empty 200 is stored)"}
 )
 
 // target is one generate option.
 type target struct {
-	kind targetKind
-	fw   *framework // for a frameworkServer
+	kind  targetKind
+	shape *shape     // for a server
+	fw    *framework // for an unadapted one
 }
 
 // targets classifies every generate option of oapi-codegen's configuration
@@ -66,16 +65,16 @@ type target struct {
 // oapi-codegen upgrade adds one; until it is classified, Resolve refuses a
 // configuration that sets it.
 var targets = map[string]target{
-	"std-http-server": {kind: netHTTPServer},
-	"chi-server":      {kind: netHTTPServer},
-	"gorilla-server":  {kind: netHTTPServer},
+	"std-http-server": {kind: server, shape: &netHTTPShape},
+	"chi-server":      {kind: server, shape: &netHTTPShape},
+	"gorilla-server":  {kind: server, shape: &netHTTPShape},
+	"echo-server":     {kind: server, shape: &echoShape},
+	"gin-server":      {kind: server, shape: &ginShape},
+	"fiber-server":    {kind: server, shape: &fiberShape},
+	"iris-server":     {kind: server, shape: &irisShape},
 	"strict-server":   {kind: strictOver},
-	"echo-server":     {frameworkServer, &fwEcho},
-	"echo5-server":    {frameworkServer, &fwEcho5},
-	"gin-server":      {frameworkServer, &fwGin},
-	"fiber-server":    {frameworkServer, &fwFiber},
-	"fiber-v3-server": {frameworkServer, &fwFiber3},
-	"iris-server":     {frameworkServer, &fwIris},
+	"echo5-server":    {kind: unadapted, fw: &fwEcho5},
+	"fiber-v3-server": {kind: unadapted, fw: &fwFiber3},
 	"models":          {kind: notServer},
 	"client":          {kind: notServer},
 	"embedded-spec":   {kind: notServer},
@@ -116,9 +115,9 @@ func yamlKey(f reflect.StructField) string {
 	return name
 }
 
-// serverOf checks cfg's generate section and reports whether oapi-codegen
-// generates a ServerInterface that IdempotentServer can wrap. A server
-// idemgen cannot protect is an error that says what to use instead; a
+// serverOf checks cfg's generate section and returns the shape of the
+// ServerInterface oapi-codegen generates, nil for none. A server idemgen
+// cannot protect is an error that says what to use instead; a
 // strict-server with no server under it is a warning (oapi-codegen then
 // generates no ServerInterface at all).
 //
@@ -126,22 +125,24 @@ func yamlKey(f reflect.StructField) string {
 // or gorilla server, which the README's go:generate lines produce (bare
 // oapi-codegen without -config would generate an echo server; idemgen's
 // wrappers then fail to compile against it rather than guard nothing).
-func serverOf(cfg Config) (server bool, warnings []string, err error) {
+func serverOf(cfg Config) (_ *shape, warnings []string, err error) {
 	if cfg.Path == "" && enabledTargets(cfg.Generate) == nil {
-		return true, nil, nil
+		return &netHTTPShape, nil, nil
 	}
 	var servers []string
+	var sh *shape
 	strict := false
 	for _, key := range enabledTargets(cfg.Generate) {
 		t, known := targets[key]
 		switch {
 		case !known:
-			return false, nil, fmt.Errorf("%s: generate.%s: idemgen does not know what this oapi-codegen target generates, so it cannot tell whether its wrappers would guard anything; generate std-http-server, chi-server or gorilla-server instead",
+			return nil, nil, fmt.Errorf("%s: generate.%s: idemgen does not know what this oapi-codegen target generates, so it cannot tell whether its wrappers would guard anything; generate std-http-server, chi-server, gorilla-server, echo-server, gin-server, fiber-server or iris-server instead",
 				cfg.at("generate."+key), key)
-		case t.kind == frameworkServer:
-			return false, nil, frameworkError(cfg, key, t.fw, cfg.Generate.Strict)
-		case t.kind == netHTTPServer:
+		case t.kind == unadapted:
+			return nil, nil, unadaptedError(cfg, key, t.fw, cfg.Generate.Strict)
+		case t.kind == server:
 			servers = append(servers, key)
+			sh = t.shape
 		case t.kind == strictOver:
 			strict = true
 		}
@@ -151,24 +152,24 @@ func serverOf(cfg Config) (server bool, warnings []string, err error) {
 		// In the file's order, to stand at the one too many.
 		slices.SortStableFunc(servers, func(a, b string) int { return cfg.keys["generate."+a].compare(cfg.keys["generate."+b]) })
 		last := servers[len(servers)-1]
-		return false, nil, fmt.Errorf("%s: generate.%s: oapi-codegen generates one server at a time, and this config asks for %s too; oapi-codegen refuses it",
+		return nil, nil, fmt.Errorf("%s: generate.%s: oapi-codegen generates one server at a time, and this config asks for %s too; oapi-codegen refuses it",
 			cfg.at("generate."+last), last, strings.Join(servers[:len(servers)-1], ", "))
 	case len(servers) == 0 && strict:
-		warnings = append(warnings, fmt.Sprintf("%s: generate.strict-server with no server target: oapi-codegen generates no ServerInterface, so idempotency.gen.go has the route table only; add std-http-server, chi-server or gorilla-server for IdempotentServer",
+		warnings = append(warnings, fmt.Sprintf("%s: generate.strict-server with no server target: oapi-codegen generates no ServerInterface, so idempotency.gen.go has the route table only; add a server target (std-http-server, chi-server, echo-server, …) for IdempotentServer",
 			cfg.at("generate.strict-server")))
 	}
-	return len(servers) == 1, warnings, nil
+	return sh, warnings, nil
 }
 
-// frameworkError refuses a framework's server target, with the two ways
-// that do protect it.
-func frameworkError(cfg Config, key string, fw *framework, strict bool) error {
+// unadaptedError refuses a server target of a framework the runtime has
+// no adapter for, with the ways that do protect it.
+func unadaptedError(cfg Config, key string, fw *framework, strict bool) error {
 	what := key
 	if strict {
 		what += " with strict-server"
 	}
-	return fmt.Errorf("%s: generate.%s: idemgen cannot protect oapi-codegen's %s: its ServerInterface methods take %s, not (http.ResponseWriter, *http.Request), so an IdempotentServer would compile and guard nothing. "+
-		"Either generate std-http-server (or chi-server, gorilla-server) for the idempotent operations into a package of their own, run idemgen with that config, and mount h := HandlerFromMux(NewIdempotentServer(impl, store), mux) in %s with %s; "+
+	return fmt.Errorf("%s: generate.%s: idemgen cannot protect oapi-codegen's %s: its ServerInterface methods take %s, and the runtime has no adapter for %s, so an IdempotentServer would compile and guard nothing. "+
+		"Generate %s instead; or generate std-http-server (or chi-server, gorilla-server) for the idempotent operations into a package of their own, run idemgen with that config, and mount h := HandlerFromMux(NewIdempotentServer(impl, store), mux) in %s with %s; "+
 		"or run idemgen with a copy of this config that generates models only (the file is then the route table alone) and %s",
-		cfg.at("generate."+key), key, what, fw.ctx, fw.name, fw.mount, fw.whole)
+		cfg.at("generate."+key), key, what, fw.ctx, fw.name, fw.adapted, fw.name, fw.mount, fw.whole)
 }

@@ -45,16 +45,13 @@ func TestTargetsCoverGenerateOptions(t *testing.T) {
 	}
 }
 
-// Each framework's server (and strict over it) is refused at the key that
-// asks for it, with the two ways that protect it, in that framework's words.
-func TestResolveRefusesFrameworkServers(t *testing.T) {
+// A framework server the runtime has no adapter for (and strict over it)
+// is refused at the key that asks for it, with the ways that protect it, in
+// that framework's words.
+func TestResolveRefusesUnadaptedServers(t *testing.T) {
 	ways := map[string][]string{
-		"echo-server":     {"echo.Context,", "echo.WrapHandler(h)", "NewIdempotencyMiddleware(store)(e)", "not echo.WrapMiddleware"},
-		"echo5-server":    {"*echo.Context,", "echo.WrapHandler(h)", "NewIdempotencyMiddleware(store)(e)", "not echo.WrapMiddleware"},
-		"gin-server":      {"*gin.Context,", "gin.WrapH(h)", "NewIdempotencyMiddleware(store)(r), the whole *gin.Engine"},
-		"fiber-server":    {"*fiber.Ctx,", "adaptor.HTTPHandler(h)", "not adaptor.HTTPMiddleware", "adaptor.FiberApp(app)"},
-		"fiber-v3-server": {"fiber.Ctx,", "adaptor.HTTPHandler(h)", "not adaptor.HTTPMiddleware", "adaptor.FiberApp(app)"},
-		"iris-server":     {"iris.Context,", "iris.FromStd(h)", "app.WrapRouter(", "not iris.FromStd with a next"},
+		"echo5-server":    {"*echo.Context,", "no adapter for echo v5", "Generate echo-server (echo v4) instead", "echo.WrapHandler(h)", "NewIdempotencyMiddleware(store)(e)", "not echo.WrapMiddleware"},
+		"fiber-v3-server": {"fiber.Ctx,", "no adapter for fiber v3", "Generate fiber-server (fiber v2) instead", "adaptor.HTTPHandler(h)", "not adaptor.HTTPMiddleware", "adaptor.FiberApp(app)"},
 	}
 	spec := filepath.Join("testdata", "names.yaml")
 	for key, want := range ways {
@@ -82,6 +79,43 @@ func TestResolveRefusesFrameworkServers(t *testing.T) {
 				if !strings.Contains(msg, w) {
 					t.Errorf("%s (strict %v): error lacks %q:\n%s", key, strict, w, msg)
 				}
+			}
+		}
+	}
+}
+
+// Every adapted server target, and strict over it, resolves to wrappers in
+// its framework's terms: the operations keep their Go names.
+func TestResolveAdaptedServers(t *testing.T) {
+	frameworks := map[string]string{
+		"std-http-server": "", "chi-server": "", "gorilla-server": "",
+		"echo-server": "echo", "gin-server": "gin", "fiber-server": "fiber", "iris-server": "iris",
+	}
+	spec := filepath.Join("testdata", "names.yaml")
+	for key, fw := range frameworks {
+		for _, strict := range []bool{false, true} {
+			text := "package: api\ngenerate:\n  models: true\n  " + key + ": true\n"
+			if strict {
+				text += "  strict-server: true\n"
+			}
+			cfg, _ := writeConfig(t, text)
+			doc := loadDoc(t, spec)
+			got, _, err := Resolve(doc, cfg, markAll(doc, spec))
+			if err != nil {
+				t.Errorf("%s (strict %v): %v", key, strict, err)
+				continue
+			}
+			if got.Framework != fw || got.RouteTableOnly {
+				t.Errorf("%s (strict %v): framework %q, route table only %v; want %q, false", key, strict, got.Framework, got.RouteTableOnly, fw)
+			}
+			named := 0
+			for _, op := range got.Operations {
+				if op.GoName != "" {
+					named++
+				}
+			}
+			if named == 0 {
+				t.Errorf("%s (strict %v): no operation has a Go name", key, strict)
 			}
 		}
 	}

@@ -28,6 +28,11 @@ type Model struct {
 	// (its configuration has no server target), so that the Go file holds
 	// the route table alone. gocode.Resolve sets it.
 	RouteTableOnly bool
+	// Framework is the web framework of the ServerInterface oapi-codegen
+	// generates, whose methods IdempotentServer overrides: "" for a net/http
+	// server (std-http, chi, gorilla), else "echo", "gin", "fiber" or
+	// "iris". gocode.Resolve sets it.
+	Framework string
 }
 
 // Operation is one operation marked x-idempotent.

@@ -1,0 +1,67 @@
+package gocode
+
+// shape is how the methods of one oapi-codegen server target take a
+// request, and so how IdempotentServer's wrappers are written for it: the
+// parameters before the operation's own, what the method returns, and the
+// runtime adapter that maps the framework's request and response onto
+// idempotency.Middleware. Each adapter is a package of its own, so that a
+// net/http user imports no framework.
+type shape struct {
+	// Framework is model.Model.Framework: "" for net/http.
+	Framework string
+	// Param is the request parameter list ServerInterface's methods start
+	// with; Args passes it on.
+	Param, Args string
+	// Result is " error" where the methods return one.
+	Result string
+	// Adapter is the adapter package's name ("idemecho"); empty for
+	// net/http, whose wrappers call Middleware.Serve themselves.
+	Adapter string
+	// Imports are the framework's package and the adapter's.
+	Imports []string
+	// Mount shows IdempotentServer mounted, for its doc comment.
+	Mount string
+	// names are Param's parameter names, which no other parameter may take.
+	names []string
+}
+
+var (
+	netHTTPShape = shape{
+		Param: "w http.ResponseWriter, r *http.Request", Args: "w, r",
+		Mount: "h := HandlerFromMux(NewIdempotentServer(impl, store), http.NewServeMux())",
+		names: []string{"w", "r"},
+	}
+	echoShape = shape{
+		Framework: "echo", Param: "ctx echo.Context", Args: "ctx", Result: " error", Adapter: "idemecho",
+		Imports: []string{`"github.com/labstack/echo/v4"`, `"github.com/idemgen/idemgen/runtime/idemecho"`},
+		Mount:   "RegisterHandlers(e, NewIdempotentServer(impl, store)) // e := echo.New()",
+		names:   []string{"ctx"},
+	}
+	ginShape = shape{
+		Framework: "gin", Param: "c *gin.Context", Args: "c", Adapter: "idemgin",
+		Imports: []string{`"github.com/gin-gonic/gin"`, `"github.com/idemgen/idemgen/runtime/idemgin"`},
+		Mount:   "RegisterHandlers(r, NewIdempotentServer(impl, store)) // r := gin.New()",
+		names:   []string{"c"},
+	}
+	fiberShape = shape{
+		Framework: "fiber", Param: "c *fiber.Ctx", Args: "c", Result: " error", Adapter: "idemfiber",
+		Imports: []string{`"github.com/gofiber/fiber/v2"`, `"github.com/idemgen/idemgen/runtime/idemfiber"`},
+		Mount:   "RegisterHandlers(app, NewIdempotentServer(impl, store)) // app := fiber.New()",
+		names:   []string{"c"},
+	}
+	irisShape = shape{
+		Framework: "iris", Param: "ctx iris.Context", Args: "ctx", Adapter: "idemiris",
+		Imports: []string{`"github.com/kataras/iris/v12"`, `"github.com/idemgen/idemgen/runtime/idemiris"`},
+		Mount:   "RegisterHandlers(app, NewIdempotentServer(impl, store)) // app := iris.New()",
+		names:   []string{"ctx"},
+	}
+)
+
+// shapes are the shapes by model.Model.Framework.
+var shapes = map[string]*shape{
+	"":      &netHTTPShape,
+	"echo":  &echoShape,
+	"gin":   &ginShape,
+	"fiber": &fiberShape,
+	"iris":  &irisShape,
+}
