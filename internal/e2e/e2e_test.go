@@ -26,6 +26,17 @@ var targets = []target{
 	{"chi", codegen.GenerateOptions{ChiServer: true, Models: true}, "impl_std.go.txt", "variants_chi.go.txt"},
 	{"gorilla", codegen.GenerateOptions{GorillaServer: true, Models: true}, "impl_std.go.txt", "variants_gorilla.go.txt"},
 	{"strict", codegen.GenerateOptions{StdHTTPServer: true, Strict: true, Models: true}, "impl_strict.go.txt", "variants_strict.go.txt"},
+	{"echo", codegen.GenerateOptions{EchoServer: true, Models: true}, "impl_echo.go.txt", "variants_echo.go.txt"},
+	{"gin", codegen.GenerateOptions{GinServer: true, Models: true}, "impl_gin.go.txt", "variants_gin.go.txt"},
+	{"fiber", codegen.GenerateOptions{FiberServer: true, Models: true}, "impl_fiber.go.txt", "variants_fiber.go.txt"},
+	{"iris", codegen.GenerateOptions{IrisServer: true, Models: true}, "impl_iris.go.txt", "variants_iris.go.txt"},
+	{"strictecho", codegen.GenerateOptions{EchoServer: true, Strict: true, Models: true}, "impl_strict.go.txt", "variants_strict_echo.go.txt"},
+	{"strictgin", codegen.GenerateOptions{GinServer: true, Strict: true, Models: true}, "impl_strict.go.txt", "variants_strict_gin.go.txt"},
+	{"strictfiber", codegen.GenerateOptions{FiberServer: true, Strict: true, Models: true}, "impl_strict.go.txt", "variants_strict_fiber.go.txt"},
+	{"strictiris", codegen.GenerateOptions{IrisServer: true, Strict: true, Models: true}, "impl_strict.go.txt", "variants_strict_iris.go.txt"},
+	// Models only: idemgen's file is the route table alone, in front of
+	// handlers written by hand, at the root and under a prefix.
+	{"modelsonly", codegen.GenerateOptions{Models: true}, "impl_handwritten.go.txt", "variants_modelsonly.go.txt"},
 }
 
 // TestEndToEnd generates each server and idemgen's wrappers for
@@ -44,7 +55,9 @@ func TestEndToEnd(t *testing.T) {
 			t.Fatalf("%s: oapi-codegen: %v", tg.dir, err)
 		}
 		m.Write(tg.dir+"/api.gen.go", api)
-		m.Write(tg.dir+"/idempotency.gen.go", s.idemgen(t, "api", gocode.Config{}))
+		// idemgen reads the same generate section as oapi-codegen.
+		cfg := gocode.Config{Configuration: codegen.Configuration{Generate: tg.gen}}
+		m.Write(tg.dir+"/idempotency.gen.go", s.idemgen(t, "api", cfg))
 		m.Write(tg.dir+"/impl.go", readProg(t, tg.impl))
 		m.Write(tg.dir+"/variants.go", readProg(t, tg.variants))
 		m.Write(tg.dir+"/e2e_test.go", common)
@@ -68,7 +81,7 @@ func TestEndToEnd(t *testing.T) {
 // wantVariants counts the variants in testdata/prog/variants_*.go.txt,
 // each run over the two stores of common.go.txt (MemoryStore, and a store
 // with the ClaimStore methods only).
-const wantVariants = (3 + 2 + 1 + 1) * 2
+const wantVariants = (3 + 2 + 1 + 1 + 2 + 2 + 1 + 2 + 1 + 1 + 1 + 1 + 3) * 2
 
 func readProg(t testing.TB, name string) []byte {
 	t.Helper()
