@@ -9,6 +9,7 @@ import (
 
 	"github.com/idemgen/idemgen/generator/augment"
 	"github.com/idemgen/idemgen/generator/gocode"
+	"github.com/idemgen/idemgen/generator/lint"
 	"github.com/idemgen/idemgen/generator/load"
 	"github.com/idemgen/idemgen/generator/markdown"
 	"github.com/idemgen/idemgen/generator/model"
@@ -57,6 +58,18 @@ func prepare(ctx context.Context, opts Options) (*pipeline, error) {
 	}
 	p := &pipeline{ctx: ctx, opts: opts, r: r, wants: map[string]bool{}}
 	p.warn(r.Warnings)
+	if opts.Stderr != nil {
+		// The one lint rule generation repeats: an authenticated
+		// operation whose keys every caller shares can replay one
+		// caller's response to another.
+		found, err := lint.UnscopedAuth(ctx, r)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range found {
+			p.warn([]string{f.String()})
+		}
+	}
 	if p.targets, err = opts.targets(r.Model.Format); err != nil {
 		return nil, err
 	}

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/idemgen/idemgen/generator"
+	"github.com/idemgen/idemgen/generator/lint"
 )
 
 const usage = `usage: idemgen [flags] spec
@@ -31,9 +32,11 @@ Example, next to oapi-codegen in the package that holds its output:
   //go:generate go tool idemgen -oapi-config oapi-codegen.yaml openapi.yaml
 
   idemgen -check -oapi-config oapi-codegen.yaml openapi.yaml   # in CI: fail on drift
+  idemgen -lint openapi.yaml                                   # review the spec, write nothing
 
 Exit status: 0 on success; 1 when generation fails or, with -check, when an
 output is out of date; 2 for a usage error or, with -check, any other error.
+With -lint: 0 for no finding, 1 for findings, 2 when the spec or a flag is wrong.
 
 Flags:
 `
@@ -62,6 +65,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		opts    generator.Options
 		mark    string
 		version bool
+		lf      lintFlags
 	)
 	fl.StringVar(&opts.Package, "package", os.Getenv("GOPACKAGE"), "Go package of the generated file (default: $GOPACKAGE under go generate, else the -oapi-config file's package, else \""+generator.DefaultPackage+"\")")
 	fl.StringVar(&opts.GoOut, "o", "", "Go output file (default "+generator.DefaultGoOut+" beside the spec)")
@@ -75,6 +79,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fl.StringVar(&mark, "mark", "", "comma-separated methods to treat as x-idempotent: true where unmarked, e.g. POST,PATCH")
 	fl.BoolVar(&opts.AllowRemoteRefs, "allow-remote-refs", false, "follow $refs to http and https URLs")
 	fl.Var((*dirList)(&opts.AllowRefDirs), "allow-ref-dir", "let local $refs read files under `dir`, besides the spec's folder; repeatable, / allows any")
+	fl.BoolVar(&lf.on, "lint", false, "write nothing; print what a reviewer would question in the spec as file:line:col: rule: message, and exit 1 if anything is found")
+	fl.StringVar(&lf.disable, "lint-disable", "", "comma-separated -lint rules not to run: "+lintRuleNames())
+	fl.StringVar(&lf.methods, "lint-methods", strings.Join(lint.DefaultMethods, ","), "comma-separated methods whose operations -lint reports when they are not marked x-idempotent")
+	fl.StringVar(&lf.format, "lint-format", "text", "-lint's output: text or sarif (SARIF 2.1.0, for code scanning)")
 	fl.BoolVar(&version, "version", false, "print the version and exit")
 
 	spec, err := parse(fl, args)
@@ -101,6 +109,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if m = strings.TrimSpace(m); m != "" {
 			opts.MarkMethods = append(opts.MarkMethods, m)
 		}
+	}
+	if lf.on {
+		return runLint(ctx, opts, lf, stdout, stderr)
 	}
 	opts.Stderr = stderr
 	err = generator.Run(ctx, opts)
