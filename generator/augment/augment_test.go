@@ -42,8 +42,9 @@ func TestYAMLCommentsAndFlowMaps(t *testing.T) {
 	out := mustAugment(t, yamlWithComments, mdl("yaml", op("POST", "/payments")))
 	for _, want := range []string{
 		"          schema: {type: string}\n        - $ref: '#/components/parameters/IdempotencyKey'\n      responses:\n",
-		"              schema: {type: object}\n          headers:\n            Idempotency-Replayed:\n              $ref: '#/components/headers/IdempotencyReplayed'\n",
-		"        default: {description: error, headers: {Idempotency-Replayed: {$ref: '#/components/headers/IdempotencyReplayed'}}}\n" +
+		"              schema: {type: object}\n          headers:\n            Idempotency-Replayed:\n              $ref: '#/components/headers/IdempotencyReplayed'\n" +
+			"            Idempotency-Replay:\n              $ref: '#/components/headers/IdempotencyReplay'\n",
+		"        default: {description: error, headers: {Idempotency-Replayed: {$ref: '#/components/headers/IdempotencyReplayed'}, Idempotency-Replay: {$ref: '#/components/headers/IdempotencyReplay'}}}\n" +
 			"        '400':\n          $ref: '#/components/responses/IdempotencyKeyInvalid'\n",
 		"  '503':\n          $ref: '#/components/responses/IdempotencyStoreUnavailable'\n    get:\n",
 		"components:\n  # shared schemas\n  schemas:\n    Payment:\n      type: object\n    Problem:\n",

@@ -89,7 +89,7 @@ func TestEmptyFlowBecomesBlock(t *testing.T) {
 	out := mustAugment(t, src, mdl("yaml", op("POST", "/a")))
 	for _, want := range []string{
 		"      parameters:\n        - $ref: '#/components/parameters/IdempotencyKey'\n      responses:\n",
-		"'200': {description: ok, headers: {Idempotency-Replayed: {$ref: '#/components/headers/IdempotencyReplayed'}}}\n",
+		"'200': {description: ok, headers: {Idempotency-Replayed: {$ref: '#/components/headers/IdempotencyReplayed'}, Idempotency-Replay: {$ref: '#/components/headers/IdempotencyReplay'}}}\n",
 		"components:\n  schemas:   # nothing yet\n    Problem:\n",
 	} {
 		if !strings.Contains(out, want) {

@@ -16,19 +16,39 @@ const (
 	ReplayedHeader = contract.HeaderReplayed
 )
 
-// keyVariant is one distinct (required, TTL) pair among the marked
-// operations. A parameter states both, so each pair gets its own
+// keyVariant is what an operation's key parameter states: its policy
+// less what other components say (the body limit is the 413's). A
+// parameter states all of it, so each distinct variant gets its own
 // component; a document whose operations all agree gets one, named
-// IdempotencyKey.
+// IdempotencyKey. It is comparable, to key a map.
 type keyVariant struct {
-	required bool
-	ttl      time.Duration
+	required    bool
+	ttl         time.Duration
+	wait        time.Duration
+	scope       string // the scope headers, joined with ", "
+	storeErrors bool
+	maxResponse int64
+}
+
+func variantOf(p model.Policy) keyVariant {
+	v := keyVariant{
+		required: p.Required, ttl: p.TTL, wait: p.Wait,
+		scope:       strings.Join(p.ScopeHeaders, ", "),
+		storeErrors: p.StoreServerErrors, maxResponse: p.MaxResponseBytes,
+	}
+	if v.maxResponse == defaultMaxBytes {
+		v.maxResponse = 0 // the default, said once in the Idempotency-Replay header
+	}
+	return v
 }
 
 // variantName names a variant's parameter component: IdempotencyKey when
-// the document has a single variant, else IdempotencyKey plus "Required"
-// for a required key and "TTL<duration>" for a TTL other than 24h, e.g.
-// IdempotencyKeyRequiredTTL48h. The default variant keeps the plain name.
+// the document has a single variant, else IdempotencyKey plus what sets
+// it apart from the default (optional, 24h): "Required", "TTL<duration>",
+// "Wait<duration>", "Scoped", "StoresServerErrors", e.g.
+// IdempotencyKeyRequiredTTL48h. Variants that differ only in what the name
+// does not show (the scope headers, maxResponseBytes) are told apart by
+// pick's numbering.
 func variantName(v keyVariant, single bool) string {
 	name := "IdempotencyKey"
 	if single {
@@ -40,26 +60,54 @@ func variantName(v keyVariant, single bool) string {
 	if v.ttl != model.DefaultPolicy.TTL {
 		name += "TTL" + model.FormatDuration(v.ttl)
 	}
+	if v.wait > 0 {
+		name += "Wait" + model.FormatDuration(v.wait)
+	}
+	if v.scope != "" {
+		name += "Scoped"
+	}
+	if v.storeErrors {
+		name += "StoresServerErrors"
+	}
 	return name
 }
 
+// keyParameter is the key's parameter. Its description states only this
+// operation's own terms; what holds for every operation is said once, in
+// the components it refers to (the key's syntax in the 400, a key reused
+// in the 422, a replay in the Idempotency-Replayed header).
 func keyParameter(v keyVariant, swagger bool) *omap {
-	desc := fmt.Sprintf("A unique key, chosen by the client, that makes retrying this request safe. "+
-		"The server keeps the result of the first request with a key for %s and answers a retry with the same key "+
-		"and the same request with that stored response, marked %s: true, without running the operation again. "+
-		"At most %d printable ASCII characters, with no comma unless sent as an RFC 9651 sf-string (\"abc\" is read as abc). "+
-		"A retry while the first request still runs gets 409 with Retry-After; the same key with a different request gets 422.",
-		model.FormatDuration(v.ttl), ReplayedHeader, contract.MaxKeyLength)
+	var b strings.Builder
 	if v.required {
-		desc += " Required: a request without it gets 400."
+		b.WriteString("Required: a request without it gets 400. ")
 	} else {
-		desc += " Optional: a request without it is processed normally, with no protection against duplicates."
+		b.WriteString("Optional: a request without it runs with no protection against duplicates. ")
+	}
+	fmt.Fprintf(&b, "A key chosen by the client, new for each new request. The result is kept for %s: a retry with "+
+		"the same key and the same request gets it again, marked %s: true, without running the operation again.",
+		model.FormatDuration(v.ttl), ReplayedHeader)
+	if v.wait > 0 {
+		fmt.Fprintf(&b, " A retry while the first request still runs waits up to %s for its result before getting 409.", model.FormatDuration(v.wait))
+	}
+	if v.scope != "" {
+		fmt.Fprintf(&b, " Keys are scoped by the request headers %s: callers that differ in them never share a key.", v.scope)
+	} else {
+		b.WriteString(" Keys are shared between callers: another caller sending the same key and the same request gets this result.")
+	}
+	if v.storeErrors {
+		b.WriteString(" 5xx responses are stored and replayed too.")
+	} else {
+		b.WriteString(" A 5xx response is not stored: a retry runs the operation again.")
+	}
+	if v.maxResponse > 0 {
+		fmt.Fprintf(&b, " A response body over %s is not stored: its replay has an empty body and %s: %s.",
+			byteSize(v.maxResponse), contract.HeaderReplay, contract.ReplayOmitted)
 	}
 	p := newMap(
 		"name", HeaderName,
 		"in", "header",
 		"required", v.required,
-		"description", desc,
+		"description", b.String(),
 	)
 	if swagger {
 		// Swagger 2.0: a non-body parameter states its type itself.
@@ -72,22 +120,77 @@ func keyParameter(v keyVariant, swagger bool) *omap {
 	return p
 }
 
+// byteSize writes a size as "64 KiB (65536 bytes)", exact in both.
+func byteSize(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB (%d bytes)", n>>20, n)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB (%d bytes)", n>>10, n)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// sizeName is a size for a component name: 64KiB, 2MiB, 1000B.
+func sizeName(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%dMiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%dKiB", n>>10)
+	}
+	return fmt.Sprintf("%dB", n)
+}
+
 // replayedHeader is the Idempotency-Replayed header object: a
 // components.headers entry in OpenAPI 3, written inline on each response
 // in Swagger 2.0, which has no reusable headers and types a header itself.
 func replayedHeader(swagger bool) *omap {
-	h := newMap(
-		"description", "Present, with the value true, when this response is the stored response to an earlier request "+
-			"with the same Idempotency-Key, replayed without running the operation again. A replayed response whose body "+
-			"was not stored (streamed, or over the size limit) has an empty body and the header Idempotency-Replay: omitted.",
-	)
+	return headerObject("true on a replay: the stored response to an earlier request with the same Idempotency-Key, "+
+		"sent without running the operation again.", "true", swagger)
+}
+
+// replayHeader is the Idempotency-Replay header, sent with the value
+// omitted on a replay whose body the store does not hold.
+func replayHeader(swagger bool) *omap {
+	return headerObject(fmt.Sprintf("%s on a replay whose body was not stored: the response was flushed or streamed, "+
+		"its body was over the operation's maxResponseBytes (1 MiB unless the operation says otherwise), or the store could not hold it. "+
+		"The status and headers are the original's; the body is empty.", contract.ReplayOmitted),
+		contract.ReplayOmitted, swagger)
+}
+
+func headerObject(desc, value string, swagger bool) *omap {
+	h := newMap("description", desc)
 	if swagger {
 		h.set("type", "string")
-		h.set("enum", []any{"true"})
+		h.set("enum", []any{value})
 		return h
 	}
-	h.set("schema", newMap("type", "string", "enum", []any{"true"}))
+	h.set("schema", newMap("type", "string", "enum", []any{value}))
 	return h
+}
+
+// defaultMaxBytes is the runtime's default cap on the request body it
+// fingerprints and on the response body it stores
+// (idempotency.DefaultMaxRequestBody, DefaultMaxResponseBody).
+const defaultMaxBytes = 1 << 20
+
+// replayable reports whether the runtime stores, and so can replay, a
+// response declared under this key of a responses map ("201", "4XX",
+// "default"). A 1xx is not final; a 5xx is released for a retry unless
+// storeServerErrors. Every other status, 4xx included, is stored, and
+// default stands for those too.
+func replayable(status string, p model.Policy) bool {
+	if status == "" || strings.EqualFold(status, "default") {
+		return true
+	}
+	switch status[0] {
+	case '1':
+		return false
+	case '5':
+		return p.StoreServerErrors
+	}
+	return true
 }
 
 func problemSchema() *omap {
@@ -115,12 +218,39 @@ type problemResponse struct {
 	examples []contract.Problem
 }
 
-var problemResponses = []problemResponse{
-	{"IdempotencyKeyInvalid", 400, "The Idempotency-Key header is missing where the operation requires it, or invalid: empty, longer than 256 bytes, a control or non-ASCII character, a list, a malformed sf-string, or repeated.", []contract.Problem{contract.KeyMissing, contract.KeyInvalid}},
-	{"IdempotencyKeyInUse", 409, "A request with the same Idempotency-Key is still being processed. Retry after the Retry-After delay with the same key.", []contract.Problem{contract.KeyInUse}},
-	{"IdempotencyRequestTooLarge", 413, "The request carries an Idempotency-Key and its body is larger than this operation accepts (by default 1 MiB), so it was not processed.", []contract.Problem{contract.BodyTooLarge}},
-	{"IdempotencyKeyReused", 422, "The Idempotency-Key was already used for a different request (method, path, query or body differ). The original result is kept; use a new key for a new request.", []contract.Problem{contract.KeyReused}},
-	{"IdempotencyStoreUnavailable", 503, "The idempotency store is unreachable or full, so the request was not processed. Retry after the Retry-After delay with the same key.", []contract.Problem{contract.StoreUnavailable, contract.StoreFull}},
+// keySyntax is what the 400 says a key may be.
+const keySyntax = "empty, longer than 256 bytes, with a control or non-ASCII character, a list (a comma outside an RFC 9651 sf-string; " +
+	"\"abc\" is read as abc), a malformed sf-string, or repeated. The request was not processed."
+
+// problemResponses are the problem responses an operation with policy p
+// gets, each truthful for it: key_missing only where the key is required,
+// the 413 with the operation's own limit. Operations that agree share
+// each component.
+func problemResponses(p model.Policy) []problemResponse {
+	bad := problemResponse{"IdempotencyKeyInvalid", 400, "The Idempotency-Key header is invalid: " + keySyntax,
+		[]contract.Problem{contract.KeyInvalid}}
+	if p.Required {
+		bad = problemResponse{"IdempotencyKeyMissingOrInvalid", 400,
+			"The Idempotency-Key header is missing (this operation requires it) or invalid: " + keySyntax,
+			[]contract.Problem{contract.KeyMissing, contract.KeyInvalid}}
+	}
+	limit, large := p.MaxRequestBytes, "IdempotencyRequestTooLarge"
+	deflt := ""
+	if limit <= 0 || limit == defaultMaxBytes {
+		limit, deflt = defaultMaxBytes, ", the default"
+	} else {
+		large += sizeName(limit)
+	}
+	return []problemResponse{
+		bad,
+		{"IdempotencyKeyInUse", 409, "A request with the same Idempotency-Key is still being processed. Retry after the Retry-After delay with the same key.", []contract.Problem{contract.KeyInUse}},
+		{large, 413, fmt.Sprintf("The request carries an Idempotency-Key and its body is over this operation's limit of %s%s, so it was not processed.", byteSize(limit), deflt), []contract.Problem{contract.BodyTooLarge}},
+		{"IdempotencyKeyReused", 422, "The Idempotency-Key was already used for a different request to this operation. A retry must repeat the first request exactly: " +
+			"the method, the path, the query string and the body are compared byte for byte (reordered query parameters or JSON members make a different request); " +
+			"headers are not compared. Keys are per operation: the same key sent to another operation is a different key. " +
+			"The original result is kept; use a new key for a new request.", []contract.Problem{contract.KeyReused}},
+		{"IdempotencyStoreUnavailable", 503, "The idempotency store is unreachable or full, so the request was not processed. Retry after the Retry-After delay with the same key.", []contract.Problem{contract.StoreUnavailable, contract.StoreFull}},
+	}
 }
 
 // value is the response object; in Swagger 2.0 the body is a schema and

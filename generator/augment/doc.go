@@ -22,26 +22,42 @@
 // its brackets and becomes a block collection, so its line is the one
 // that changes).
 //
-// What is added, for each operation of the model:
+// What is added, for each operation of the model, each part true for
+// that operation's policy:
 //   - a $ref to components.parameters.IdempotencyKey (in: header, string,
-//     minLength 1, maxLength 256, the TTL and semantics in its
-//     description), unless the operation or its path item already
-//     declares an Idempotency-Key header in any letter case. A parameter
-//     states required and TTL, so when marked operations differ in them,
-//     each (required, TTL) pair has its own parameter, named IdempotencyKey
-//     plus "Required" and "TTL<duration>" where they differ from the
-//     default (optional, 24h): IdempotencyKeyRequiredTTL48h.
-//   - components.headers.IdempotencyReplayed on every response the
-//     operation declares. A response given as a $ref to
-//     components.responses gets it in the shared component only when no
-//     operation outside the model references that component; otherwise
-//     the header is left out there and a warning says so.
-//   - 400, 409, 413, 422 and 503 responses (413 on every operation: the
-//     runtime caps the body it fingerprints at 1 MiB unless maxRequestBytes
-//     says otherwise), as $refs to components.responses entries with an
-//     application/problem+json body (components.schemas.Problem, RFC 9457)
-//     and examples carrying the runtime's own codes. A status the
-//     operation already declares keeps the author's response.
+//     minLength 1, maxLength 256), unless the operation or its path item
+//     already declares an Idempotency-Key header in any letter case. Its
+//     short description states the operation's own terms: required or
+//     not, the TTL, the wait, the scope headers (or that keys are shared
+//     between callers), whether 5xx are stored, a maxResponseBytes other
+//     than the default. What holds for every operation is said once, in
+//     the components the parameter's readers meet next (the key's syntax
+//     in the 400, a reused key in the 422). So operations whose terms
+//     differ get parameters of their own, named IdempotencyKey plus what
+//     differs from the default (optional, 24h): "Required",
+//     "TTL<duration>", "Wait<duration>", "Scoped", "StoresServerErrors",
+//     e.g. IdempotencyKeyRequiredTTL48h; two that differ only in what the
+//     name does not show are numbered.
+//   - components.headers.IdempotencyReplayed and IdempotencyReplay (the
+//     Idempotency-Replay: omitted of a replay whose body was not stored)
+//     on every response the runtime can replay: 2xx, 3xx, 4xx (stored and
+//     replayed like any other) and default (which can stand for a 4xx);
+//     never 1xx, and 5xx only where the policy has storeServerErrors. A
+//     response given as a $ref to components.responses gets them in the
+//     shared component only when every reference to it is such a response
+//     of a marked operation; otherwise they are left out there and a
+//     warning says so.
+//   - 400, 409, 413, 422 and 503 responses, as $refs to
+//     components.responses entries with an application/problem+json body
+//     (components.schemas.Problem, RFC 9457) and examples carrying the
+//     runtime's own codes. The 400 is IdempotencyKeyMissingOrInvalid,
+//     with the key_missing example, where the key is required, and
+//     IdempotencyKeyInvalid, without it, where it is optional. The 413
+//     (on every operation: the runtime caps the body it fingerprints)
+//     states the operation's limit: IdempotencyRequestTooLarge for the
+//     default 1 MiB, IdempotencyRequestTooLarge64KiB and so on for a
+//     maxRequestBytes. Operations that agree share each component. A
+//     status the operation already declares keeps the author's response.
 //
 // Components are added only where referenced. A name already taken by
 // the author's own, different component is never overwritten: the next
@@ -65,7 +81,8 @@
 // each with schema $ref '#/definitions/Problem' and one example, the first
 // problem's, under examples.application/problem+json, whatever the
 // document's produces says), and the Problem schema under definitions.
-// Swagger 2.0 has no reusable headers, so Idempotency-Replayed is written
-// inline on each response, with type: string and enum: ["true"]. Overlay
+// Swagger 2.0 has no reusable headers, so Idempotency-Replayed and
+// Idempotency-Replay are written inline on each response, with type:
+// string and enum: ["true"] or ["omitted"]. Overlay
 // shares the planning, so it works for Swagger 2.0 documents too.
 package augment

@@ -24,8 +24,14 @@ type augmenter struct {
 	problem string
 	single  bool // one key variant only
 	// shared counts, per shared response component, the references from
-	// marked operations.
+	// marked operations' responses that the runtime can replay.
 	shared map[string]int
+	// unreplayed counts the references from marked operations' responses
+	// that are never replayed (a 5xx, a 1xx).
+	unreplayed map[string]int
+	// problems are the problem responses of every policy in the model, to
+	// tell ours from the author's.
+	problems []problemResponse
 }
 
 func newAugmenter(d *document, m model.Model) *augmenter {
@@ -33,12 +39,19 @@ func newAugmenter(d *document, m model.Model) *augmenter {
 		d: d, m: m,
 		p:      &planner{file: d.file, sites: map[*yaml.Node]*site{}},
 		added:  map[string]map[string]any{},
-		shared: map[string]int{},
+		shared: map[string]int{}, unreplayed: map[string]int{},
 	}
 	a.problem, _ = a.pick("schemas", "Problem", problemSchema())
 	variants := map[keyVariant]bool{}
+	seen := map[string]bool{}
 	for _, op := range m.Operations {
-		variants[keyVariant{op.Policy.Required, op.Policy.TTL}] = true
+		variants[variantOf(op.Policy)] = true
+		for _, pr := range problemResponses(op.Policy) {
+			if !seen[pr.base] {
+				seen[pr.base] = true
+				a.problems = append(a.problems, pr)
+			}
+		}
 	}
 	a.single = len(variants) <= 1
 	return a
@@ -85,7 +98,7 @@ func (a *augmenter) operation(root cursor, op model.Operation) {
 			a.warn("%s: declares its own Idempotency-Key header without required: true, but x-idempotent makes the key required (a request without it gets 400)", where)
 		}
 	case !op.DeclaresKeyHeader:
-		v := keyVariant{op.Policy.Required, op.Policy.TTL}
+		v := variantOf(op.Policy)
 		name := a.component(root, "parameters", variantName(v, a.single), keyParameter(v, a.d.swagger))
 		a.p.appendTo(c, "parameters", a.ref("parameters", name))
 	}
@@ -94,10 +107,10 @@ func (a *augmenter) operation(root cursor, op model.Operation) {
 	if responses != nil && responses.Kind == yaml.MappingNode {
 		rc := cursor{node: responses, key: rk, path: with(c.path, "responses")}
 		for i := 0; i+1 < len(responses.Content); i += 2 {
-			a.replayHeader(root, rc, responses.Content[i], responses.Content[i+1], where)
+			a.replayHeaders(root, rc, responses.Content[i], responses.Content[i+1], op.Policy, where)
 		}
 	}
-	for _, pr := range problemResponses {
+	for _, pr := range problemResponses(op.Policy) {
 		code := statusKey(pr.status)
 		if own := value(responses, code); own != nil {
 			// The author's own response for this status stays, and the
@@ -145,9 +158,18 @@ func (a *augmenter) declaredKey(lists ...*yaml.Node) *yaml.Node {
 	return nil
 }
 
-// replayHeader documents Idempotency-Replayed on one response.
-func (a *augmenter) replayHeader(root, rc cursor, k, resp *yaml.Node, where string) {
+// replayHeaders documents Idempotency-Replayed and Idempotency-Replay on
+// one response, if the runtime can replay it: not a 1xx, nor a 5xx unless
+// the policy stores them. `default` gets them, since it can stand for a
+// 4xx, which is stored and replayed.
+func (a *augmenter) replayHeaders(root, rc cursor, k, resp *yaml.Node, p model.Policy, where string) {
 	if resp.Kind != yaml.MappingNode {
+		return
+	}
+	if !replayable(k.Value, p) {
+		if name, ok := a.localRef(resp, "responses"); ok {
+			a.unreplayed[name]++
+		}
 		return
 	}
 	if r := scalar(resp, "$ref"); r != "" {
@@ -161,30 +183,50 @@ func (a *augmenter) replayHeader(root, rc cursor, k, resp *yaml.Node, where stri
 		}
 		return
 	}
-	if hasHeader(resp) {
-		return
-	}
-	rc2 := cursor{node: resp, key: k, path: with(rc.path, k.Value)}
-	a.p.put(a.p.enter(rc2, "headers"), ReplayedHeader, a.replayed(root))
+	a.addReplayHeaders(root, cursor{node: resp, key: k, path: with(rc.path, k.Value)})
 }
 
-// replayed is what a response's headers map gets for Idempotency-Replayed:
+// addReplayHeaders adds to the response at c the replay headers it lacks.
+func (a *augmenter) addReplayHeaders(root, c cursor) {
+	for _, h := range replayHeaders {
+		if !hasHeader(c.node, h.name) {
+			a.p.put(a.p.enter(c, "headers"), h.name, a.header(root, h))
+		}
+	}
+}
+
+// replayHeaders are the headers a replayed response may carry: every
+// replay carries Idempotency-Replayed; one whose body was not stored,
+// Idempotency-Replay too.
+var replayHeaders = []responseHeader{
+	{ReplayedHeader, "IdempotencyReplayed", replayedHeader},
+	{contract.HeaderReplay, "IdempotencyReplay", replayHeader},
+}
+
+// responseHeader is a header we document on responses: its name, its
+// component's preferred name, and its header object.
+type responseHeader struct {
+	name, component string
+	value           func(swagger bool) *omap
+}
+
+// header is what a response's headers map gets for one of replayHeaders:
 // a $ref to the shared header in OpenAPI 3, the header itself in Swagger
 // 2.0.
-func (a *augmenter) replayed(root cursor) any {
+func (a *augmenter) header(root cursor, h responseHeader) any {
 	if a.d.swagger {
-		return replayedHeader(true)
+		return h.value(true)
 	}
-	return a.ref("headers", a.component(root, "headers", "IdempotencyReplayed", replayedHeader(false)))
+	return a.ref("headers", a.component(root, "headers", h.component, h.value(false)))
 }
 
-func hasHeader(resp *yaml.Node) bool {
+func hasHeader(resp *yaml.Node, name string) bool {
 	h := value(resp, "headers")
 	if h == nil || h.Kind != yaml.MappingNode {
 		return false
 	}
 	for i := 0; i < len(h.Content); i += 2 {
-		if strings.EqualFold(h.Content[i].Value, ReplayedHeader) {
+		if strings.EqualFold(h.Content[i].Value, name) {
 			return true
 		}
 	}
@@ -202,7 +244,7 @@ func (a *augmenter) ours(name string) bool {
 	if n.Decode(&have) != nil {
 		return false
 	}
-	for _, pr := range problemResponses {
+	for _, pr := range a.problems {
 		if sameValue(have, pr.value(a.problem, a.d.swagger)) {
 			return true
 		}
@@ -210,9 +252,10 @@ func (a *augmenter) ours(name string) bool {
 	return false
 }
 
-// sharedResponses adds the replay header to a response component that
-// marked operations reference, but only when nothing else references it:
-// a response shared with other operations must not claim they replay.
+// sharedResponses adds the replay headers to a response component that
+// marked operations reference where it can be replayed, but only when
+// nothing else references it: a response shared with other operations, or
+// also used as a 5xx that is never stored, must not claim a replay.
 func (a *augmenter) sharedResponses(root cursor) {
 	names := make([]string, 0, len(a.shared))
 	for n := range a.shared {
@@ -234,11 +277,12 @@ func (a *augmenter) sharedResponses(root cursor) {
 		switch {
 		case comp == nil || comp.Kind != yaml.MappingNode || value(comp, "$ref") != nil:
 			a.warn("%s.%s: not a local response object; Idempotency-Replayed is not documented on it", where, name)
+		case total == a.shared[name]+a.unreplayed[name] && a.unreplayed[name] > 0:
+			a.warn("%s.%s is also used for a status the runtime never replays (1xx, or 5xx without storeServerErrors); Idempotency-Replayed is not documented on it", where, name)
 		case total != a.shared[name]:
 			a.warn("%s.%s is also used outside idempotent operations; Idempotency-Replayed is not documented on it", where, name)
-		case !hasHeader(comp):
-			c := cursor{node: comp, key: ck, path: with(keys, name)}
-			a.p.put(a.p.enter(c, "headers"), ReplayedHeader, a.replayed(root))
+		default:
+			a.addReplayHeaders(root, cursor{node: comp, key: ck, path: with(keys, name)})
 		}
 	}
 }

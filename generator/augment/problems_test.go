@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/idemgen/idemgen/generator/model"
 	"github.com/idemgen/idemgen/internal/contract"
 	"github.com/idemgen/idemgen/runtime/idempotency"
 )
@@ -113,7 +114,7 @@ func TestDefaultBodyLimitIsThePublishedOne(t *testing.T) {
 	if w := send(h, "over-limit", strings.Repeat("x", 1<<20+1)); w.Code != http.StatusRequestEntityTooLarge {
 		t.Errorf("a body of 1 MiB + 1 byte: status %d, want 413", w.Code)
 	}
-	for _, where := range []string{contract.BodyTooLarge.When, problemResponses[2].desc} {
+	for _, where := range []string{contract.BodyTooLarge.When, problemResponses(model.DefaultPolicy)[2].desc} {
 		if !strings.Contains(where, "1 MiB") {
 			t.Errorf("413 text does not state the default limit: %q", where)
 		}

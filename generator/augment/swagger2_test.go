@@ -76,24 +76,29 @@ func TestSwagger2YAML(t *testing.T) {
 		t.Fatal("Augment and Spec differ")
 	}
 	replayed := "Idempotency-Replayed:\n" +
-		"              description: 'Present, with the value true, when this response is the stored response to an earlier request with the same Idempotency-Key, replayed without running the operation again. A replayed response whose body was not stored (streamed, or over the size limit) has an empty body and the header Idempotency-Replay: omitted.'\n" +
-		"              type: string\n              enum:\n                - 'true'\n"
+		"              description: 'true on a replay: the stored response to an earlier request with the same Idempotency-Key, sent without running the operation again.'\n" +
+		"              type: string\n              enum:\n                - 'true'\n" +
+		"            Idempotency-Replay:\n" +
+		"              description: 'omitted on a replay whose body was not stored: "
 	for _, want := range []string{
 		// The key parameter, referenced from the operation; the variant
 		// is named as in OpenAPI 3 (the cancel operation's policy differs,
 		// but it declares its own header in another letter case).
 		"          schema: {$ref: \"#/definitions/Order\"}\n        - $ref: '#/parameters/IdempotencyKey'\n      responses:\n",
 		"parameters:\n  OrderID: {name: id, in: path, required: true, type: string}\n  Key: {name: IDEMPOTENCY-KEY, in: header, type: string}\n" +
-			"  IdempotencyKey:\n    name: Idempotency-Key\n    in: header\n    required: false\n    description: 'A unique key, chosen by the client, that makes retrying this request safe. The server keeps the result of the first request with a key for 24h ",
+			"  IdempotencyKey:\n    name: Idempotency-Key\n    in: header\n    required: false\n    description: 'Optional: a request without it runs with no protection against duplicates. ",
 		"    type: string\n    minLength: 1\n    maxLength: 256\nresponses:\n",
 		// The replay header, inline: block, flow, and in the shared
 		// response only marked operations use.
 		"          schema: {$ref: \"#/definitions/Order\"}\n          headers:\n            " + replayed,
-		`"200": {description: cancelled, headers: {Idempotency-Replayed: {description: 'Present, with the value true, `,
+		`"200": {description: cancelled, headers: {Idempotency-Replayed: {description: 'true on a replay: `,
 		"    schema: {$ref: \"#/definitions/Problem\"}\n    headers:\n      Idempotency-Replayed:\n",
 		// Problem responses as $refs to top-level responses, whose body is
 		// the Problem schema under a name that leaves the author's alone.
+		// Each operation's 400 names key_missing only where its key is
+		// required.
 		"        '400':\n          $ref: '#/responses/IdempotencyKeyInvalid'\n",
+		"        '400':\n          $ref: '#/responses/IdempotencyKeyMissingOrInvalid'\n",
 		"  # someone else's error shape\n  Problem:\n    type: object\n    properties:\n      message: {type: string}\n  IdempotencyProblem:\n    type: object\n",
 		"  IdempotencyKeyInUse:\n    description: A request with the same Idempotency-Key is still being processed. Retry after the Retry-After delay with the same key.\n" +
 			"    headers:\n      Retry-After:\n        description: Seconds to wait before retrying with the same key.\n        type: integer\n" +
@@ -101,6 +106,7 @@ func TestSwagger2YAML(t *testing.T) {
 			"    examples:\n      application/problem+json:\n        type: 'urn:idemgen:problem:idempotency_key_in_use'\n",
 		// 400 carries the first of its problems as its one example.
 		"    examples:\n      application/problem+json:\n        type: 'urn:idemgen:problem:idempotency_key_missing'\n",
+		"  IdempotencyKeyInvalid:\n    description: 'The Idempotency-Key header is invalid: empty, longer than 256 bytes,",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)

@@ -42,8 +42,9 @@ paths:
 		t.Errorf("warnings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	// Only /payments gets the in-flight 409 and only /refunds the
-	// invalid-key 400; the author's own stay.
-	for section, n := range map[string]int{"IdempotencyKeyInUse": 1, "IdempotencyKeyInvalid": 1} {
+	// missing-or-invalid-key 400 (its key is required); the author's own
+	// stay.
+	for section, n := range map[string]int{"IdempotencyKeyInUse": 1, "IdempotencyKeyMissingOrInvalid": 1, "IdempotencyKeyInvalid": 0} {
 		if got := strings.Count(string(r.Spec), "$ref: '#/components/responses/"+section+"'"); got != n {
 			t.Errorf("%s referenced %d times, want %d:\n%s", section, got, n, r.Spec)
 		}
