@@ -168,7 +168,7 @@ func (p *pipeline) loadAugmented(spec specResult) (*openapi3.T, error) {
 func (p *pipeline) outputs(final model.Model, goOut result, spec specResult) []output {
 	got := map[string]result{kindGo: goOut, kindSpec: spec.result}
 	if p.wants[kindDocs] {
-		got[kindDocs] = asResult(safe("markdown.Render", func() ([]byte, error) { return markdown.Render(final) }))
+		got[kindDocs] = asResult(safe("markdown.RenderSpec", func() ([]byte, error) { return markdown.RenderSpec(final, p.r.Root) }))
 	}
 	if p.wants[kindOverlay] {
 		got[kindOverlay] = asResult(safe("augment.Overlay", func() ([]byte, error) { return augment.Overlay(p.r.Root, final) }))

@@ -1,12 +1,17 @@
 // Package markdown renders IDEMPOTENCY.md, the idempotency contract of a
 // specification for people: which operations take an Idempotency-Key,
-// what a client sends, every error it can get, and how replays look.
+// what a client sends, how a key is matched and with whom it is shared,
+// every error it can get, how replays look, and where the document's own
+// declarations say something else than the server does.
 //
-//	page, err := markdown.Render(m) // from templates/markdown.md.tmpl
+//	page, err := markdown.RenderSpec(m, r.Root) // r is the load.Result
 //
-// The problem codes, titles and example bodies are those of the runtime
-// middleware (internal/contract); the output depends only on the model,
-// so it is byte-for-byte stable.
+// The page is laid out for hundreds of operations: one narrow table
+// (method, path, key required, TTL, short notes), then each distinct
+// policy once, in full sentences, and the operations whose own responses
+// hide part of the contract in a list. The problem codes, titles and
+// example bodies are those of the runtime middleware (internal/contract);
+// the output depends only on its inputs, so it is byte-for-byte stable.
 package markdown
 
 import (
@@ -14,6 +19,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"text/template"
 
@@ -27,10 +34,28 @@ var page = template.Must(template.New("markdown.md.tmpl").Funcs(template.FuncMap
 // cell escapes text for a Markdown table cell.
 func cell(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
 
-// Render returns the Markdown page for m.
-func Render(m model.Model) ([]byte, error) {
+// defaultBodyBytes is the runtime's default cap on the request body it
+// buffers and on the response body it stores (idempotency.DefaultMaxRequestBody
+// and DefaultMaxResponseBody; a test keeps them equal). The generator does
+// not import the runtime, so the number is repeated here.
+const defaultBodyBytes = 1 << 20
+
+// Render returns the Markdown page for m alone. It knows which operations
+// declare their own Idempotency-Key header (the model says so) but not
+// their own responses; RenderSpec knows both.
+func Render(m model.Model) ([]byte, error) { return RenderSpec(m, nil) }
+
+// RenderSpec returns the Markdown page for m, whose root document's bytes
+// as loaded (load.Result.Root, after any overlay) are spec: from it the
+// page learns which operations declare their own 400, 409, 413, 422 or 503
+// response, which hides the contract's there. A nil spec learns nothing.
+func RenderSpec(m model.Model, spec []byte) ([]byte, error) {
+	own, err := ownResponses(spec, m)
+	if err != nil {
+		return nil, fmt.Errorf("markdown: %w", err)
+	}
 	var b bytes.Buffer
-	if err := page.Execute(&b, newData(m)); err != nil {
+	if err := page.Execute(&b, newData(m, own)); err != nil {
 		return nil, fmt.Errorf("markdown: %w", err)
 	}
 	return b.Bytes(), nil
@@ -39,19 +64,50 @@ func Render(m model.Model) ([]byte, error) {
 type data struct {
 	Title, Version, Source string
 	Ops                    []row
+	Policies               []policy
+	AnyNotes               bool
+	Hidden                 []hidden
 	AnyRequired            bool
 	AllRequired            bool
-	AnyWait                bool
-	AnyStored5xx           bool
-	AnyScope               bool
 	MaxKeyLength           int
 	RetryAfter             int
 	Problems               []problem
 	Header, Replayed       string
+	ReplayHeader, Omitted  string
+	DefaultBody            string
 }
 
 type row struct {
-	Method, Path, OperationID, Required, TTL, Notes string
+	Method, Path, Required, TTL, Notes string
+}
+
+// policy is what a policy says beyond the table's key required and TTL,
+// told once for all the operations that share it.
+type policy struct {
+	N   int // 1-based, its heading is "Policy N"
+	Ops int // how many operations have it
+	policyKey
+}
+
+// policyKey is what tells policies apart on the page.
+type policyKey struct {
+	Scope                   string // the scope headers, as code spans; "" if none
+	StoreServerErrors       bool
+	MaxRequest, MaxResponse string
+	Wait                    string // "" for none
+}
+
+// hidden is an operation whose own declarations hide part of the contract.
+type hidden struct {
+	Route     string
+	Statuses  []status
+	KeyHeader bool
+}
+
+// status is one of the author's responses and the problems it hides.
+type status struct {
+	Code     string // "409"
+	Problems string // "`idempotency_key_in_use`"
 }
 
 type problem struct {
@@ -60,7 +116,7 @@ type problem struct {
 	When, Body, Applies string
 }
 
-func newData(m model.Model) data {
+func newData(m model.Model, own map[string][]int) data {
 	d := data{
 		// The base name only, as in the Go file: the page must not change
 		// with the directory idemgen ran from or how the path was spelled.
@@ -69,28 +125,61 @@ func newData(m model.Model) data {
 		MaxKeyLength: contract.MaxKeyLength,
 		RetryAfter:   contract.RetryAfterSeconds,
 		Header:       contract.HeaderKey, Replayed: contract.HeaderReplayed,
+		ReplayHeader: contract.HeaderReplay, Omitted: contract.ReplayOmitted,
+		DefaultBody: size(defaultBodyBytes),
 	}
-	for _, op := range m.Operations {
+	index := map[policyKey]int{}         // -> index in d.Policies
+	of := make([]int, len(m.Operations)) // each operation's index in d.Policies
+	for j, op := range m.Operations {
 		p := op.Policy
 		d.AnyRequired = d.AnyRequired || p.Required
 		d.AllRequired = d.AllRequired && p.Required
-		d.AnyWait = d.AnyWait || p.Wait > 0
-		d.AnyStored5xx = d.AnyStored5xx || p.StoreServerErrors
-		d.AnyScope = d.AnyScope || len(p.ScopeHeaders) > 0
-		r := row{Method: op.Method, Path: op.Path, OperationID: op.OperationID, Required: "no", TTL: model.FormatDuration(p.TTL), Notes: notes(p)}
+		pol := newPolicy(p)
+		i, ok := index[pol.policyKey]
+		if !ok {
+			i = len(d.Policies)
+			index[pol.policyKey] = i
+			pol.N = i + 1
+			d.Policies = append(d.Policies, pol)
+		}
+		d.Policies[i].Ops++
+		of[j] = i
+		r := row{Method: op.Method, Path: op.Path, Required: "no", TTL: model.FormatDuration(p.TTL)}
 		if p.Required {
 			r.Required = "yes"
 		}
-		if r.OperationID == "" {
-			r.OperationID = "–"
+		var notes []string
+		h := hidden{Route: op.Route(), KeyHeader: op.DeclaresKeyHeader}
+		for _, code := range own[op.Route()] {
+			h.Statuses = append(h.Statuses, status{strconv.Itoa(code), hiddenProblems(code, p)})
 		}
+		if h.KeyHeader || len(h.Statuses) > 0 {
+			d.Hidden = append(d.Hidden, h)
+			notes = append(notes, h.short())
+		}
+		if p.MaxRequestBytes > 0 && p.MaxRequestBytes != defaultBodyBytes {
+			// The 413's text in the catalogue points here for the limit.
+			notes = append([]string{"body ≤ " + size(p.MaxRequestBytes)}, notes...)
+		}
+		r.Notes = strings.Join(notes, "; ")
+		d.AnyNotes = d.AnyNotes || r.Notes != ""
 		d.Ops = append(d.Ops, r)
+	}
+	// With one policy every row would name it: the notes then carry only
+	// what sets an operation apart.
+	if len(d.Policies) > 1 {
+		d.AnyNotes = true
+		for j := range d.Ops {
+			d.Ops[j].Notes = strings.TrimSuffix(fmt.Sprintf("P%d; %s", d.Policies[of[j]].N, d.Ops[j].Notes), "; ")
+		}
 	}
 	add := func(p contract.Problem, applies string) {
 		d.Problems = append(d.Problems, problem{p.Status, p.Code, p.Type(), p.Title, p.When, pretty(p.Body()), applies})
 	}
-	if d.AnyRequired {
-		add(contract.KeyMissing, requiredOps(m))
+	if d.AnyRequired && !d.AllRequired {
+		add(contract.KeyMissing, "the operations whose *Key required* is yes")
+	} else if d.AnyRequired {
+		add(contract.KeyMissing, "")
 	}
 	for _, p := range []contract.Problem{contract.KeyInvalid, contract.KeyInUse, contract.BodyTooLarge, contract.KeyReused, contract.StoreUnavailable, contract.StoreFull} {
 		add(p, "")
@@ -98,35 +187,52 @@ func newData(m model.Model) data {
 	return d
 }
 
-func requiredOps(m model.Model) string {
-	var ops []string
-	for _, op := range m.Operations {
-		if op.Policy.Required {
-			ops = append(ops, "`"+op.Route()+"`")
-		}
-	}
-	return strings.Join(ops, ", ")
-}
-
-// notes lists a policy's options beyond required and TTL.
-func notes(p model.Policy) string {
-	var n []string
+func newPolicy(p model.Policy) policy {
+	pol := policy{policyKey: policyKey{StoreServerErrors: p.StoreServerErrors, MaxRequest: size(defaultBodyBytes), MaxResponse: size(defaultBodyBytes)}}
 	if len(p.ScopeHeaders) > 0 {
-		n = append(n, "keys scoped by "+strings.Join(p.ScopeHeaders, ", "))
+		pol.Scope = "`" + strings.Join(p.ScopeHeaders, "`, `") + "`"
 	}
 	if p.MaxRequestBytes > 0 {
-		n = append(n, "request body ≤ "+size(p.MaxRequestBytes)+" (else 413)")
+		pol.MaxRequest = size(p.MaxRequestBytes)
 	}
 	if p.MaxResponseBytes > 0 {
-		n = append(n, "response body stored up to "+size(p.MaxResponseBytes))
-	}
-	if p.StoreServerErrors {
-		n = append(n, "5xx responses stored and replayed")
+		pol.MaxResponse = size(p.MaxResponseBytes)
 	}
 	if p.Wait > 0 {
-		n = append(n, "a concurrent retry waits up to "+model.FormatDuration(p.Wait))
+		pol.Wait = model.FormatDuration(p.Wait)
 	}
-	return strings.Join(n, "; ")
+	return pol
+}
+
+// short is the table's note for an operation with hidden parts.
+func (h hidden) short() string {
+	var parts []string
+	if h.KeyHeader {
+		parts = append(parts, "key")
+	}
+	for _, s := range h.Statuses {
+		parts = append(parts, s.Code)
+	}
+	return "own " + strings.Join(parts, ", ")
+}
+
+// contractStatuses are the statuses the middleware answers with itself,
+// in the order the page lists them.
+var contractStatuses = []int{400, 409, 413, 422, 503}
+
+// hiddenProblems names the problems of a status that an operation with
+// policy p can meet, as code spans: what the author's response of that
+// status does not describe.
+func hiddenProblems(code int, p model.Policy) string {
+	var codes []string
+	for _, pr := range []contract.Problem{contract.KeyMissing, contract.KeyInvalid, contract.KeyInUse,
+		contract.BodyTooLarge, contract.KeyReused, contract.StoreUnavailable, contract.StoreFull} {
+		if pr.Status != code || (pr.Code == contract.KeyMissing.Code && !p.Required) || slices.Contains(codes, "`"+pr.Code+"`") {
+			continue
+		}
+		codes = append(codes, "`"+pr.Code+"`")
+	}
+	return strings.Join(codes, " or ")
 }
 
 func size(n int64) string {
