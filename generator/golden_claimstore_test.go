@@ -61,34 +61,38 @@ func TestGoldenClaimOnlyStore(t *testing.T) {
 // a compile error at the wrapper's call, not a wrapper that never runs
 // while the renamed method goes unprotected, on every server target. The
 // file has no separate guard for this; the wrapper bodies are the guard.
+// All cases load in one go/packages call: the framework servers' imports
+// are then type-checked once.
 func TestGoldenRenamedOperationFails(t *testing.T) {
-	for _, name := range []string{claimOnlyCase, "echo_server", "gin_server", "fiber_server", "iris_server", "strict_echo_server", "strict_gin_server"} {
-		t.Run(name, func(t *testing.T) {
-			src, err := os.ReadFile(filepath.Join("..", "golden", name, DefaultGoOut))
-			if err != nil {
-				t.Fatal(err)
-			}
-			m := regexp.MustCompile(`func \(s \*IdempotentServer\) (\w+)\(`).FindSubmatch(src)
-			if m == nil {
-				t.Fatalf("%s wraps no operation", name)
-			}
-			op := string(m[1])
-			// Renaming the operationId renames exactly this identifier
-			// in oapi-codegen's output; its parameter types keep their
-			// names.
-			rename := func(server []byte) []byte {
-				return regexp.MustCompile(`\b`+op+`\b`).ReplaceAll(server, []byte(op+"Renamed"))
-			}
-			errs := typecheckGolden(t, name, rename, "")
-			want := "s.ServerInterface." + op + " undefined"
-			found := false
-			for _, e := range errs {
-				found = found || strings.Contains(e.Msg, want)
-			}
-			if !found {
-				t.Errorf("renaming %s in ServerInterface: errors %v, want one with %q", op, errs, want)
-			}
-		})
+	names := []string{claimOnlyCase, "echo_server", "gin_server", "fiber_server", "iris_server", "strict_echo_server", "strict_gin_server"}
+	want := map[string]string{}
+	var cases []goldenPkg
+	for _, name := range names {
+		src, err := os.ReadFile(filepath.Join("..", "golden", name, DefaultGoOut))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := regexp.MustCompile(`func \(s \*IdempotentServer\) (\w+)\(`).FindSubmatch(src)
+		if m == nil {
+			t.Fatalf("%s wraps no operation", name)
+		}
+		op := string(m[1])
+		// Renaming the operationId renames exactly this identifier in
+		// oapi-codegen's output; its parameter types keep their names.
+		rename := func(server []byte) []byte {
+			return regexp.MustCompile(`\b`+op+`\b`).ReplaceAll(server, []byte(op+"Renamed"))
+		}
+		want[name] = "s.ServerInterface." + op + " undefined"
+		cases = append(cases, goldenPackage(t, name, rename, ""))
+	}
+	for name, errs := range typecheckPackages(t, cases) {
+		found := false
+		for _, e := range errs {
+			found = found || strings.Contains(e.Msg, want[name])
+		}
+		if !found {
+			t.Errorf("%s: renaming the operation in ServerInterface: errors %v, want one with %q", name, errs, want[name])
+		}
 	}
 }
 
@@ -97,6 +101,21 @@ func TestGoldenRenamedOperationFails(t *testing.T) {
 // third file when not empty, in memory as TestGoldenTypeChecks does, and
 // returns the errors.
 func typecheckGolden(t *testing.T, name string, edit func([]byte) []byte, user string) []packages.Error {
+	t.Helper()
+	return typecheckPackages(t, []goldenPkg{goldenPackage(t, name, edit, user)})[name]
+}
+
+// goldenPkg is a golden case's package as the type checks load it: its
+// directory under testdata/typecheck and its files, in memory.
+type goldenPkg struct {
+	name, dir string
+	files     map[string][]byte
+}
+
+// goldenPackage is the package of the case's golden Go file beside
+// oapi-codegen's server for it (changed by edit, when given) and user, a
+// third file when not empty.
+func goldenPackage(t *testing.T, name string, edit func([]byte) []byte, user string) goldenPkg {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("type-checking runs the go command; skipped with -short")
@@ -127,27 +146,58 @@ func typecheckGolden(t *testing.T, name string, edit func([]byte) []byte, user s
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := filepath.Join(self, "testdata", "typecheck", "claimstore_"+name)
-	overlay := map[string][]byte{
-		filepath.Join(dir, "server.gen.go"): server,
-		filepath.Join(dir, DefaultGoOut):    wrappers,
-	}
+	p := goldenPkg{name: name, dir: filepath.Join(self, "testdata", "typecheck", "claimstore_"+name), files: map[string][]byte{
+		"server.gen.go": server,
+		DefaultGoOut:    wrappers,
+	}}
 	if user != "" {
-		overlay[filepath.Join(dir, "user.go")] = []byte(user)
+		p.files["user.go"] = []byte(user)
 	}
-	pkgs, err := packages.Load(&packages.Config{
-		Context: ctx,
-		Mode:    packages.NeedName | packages.NeedFiles | packages.NeedSyntax | packages.NeedTypes,
-		Dir:     self,
-		Overlay: overlay,
-	}, "./testdata/typecheck/claimstore_"+name)
+	return p
+}
+
+// typecheckPackages loads the packages in one go/packages call, from an
+// overlay (nothing is written), and returns each one's errors by case.
+func typecheckPackages(t *testing.T, cases []goldenPkg) map[string][]packages.Error {
+	t.Helper()
+	self, err := filepath.Abs(".")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(pkgs) != 1 || len(pkgs[0].GoFiles) != len(overlay) {
-		t.Fatalf("loaded %d packages, files %v; want one package of %d files", len(pkgs), pkgGoFiles(pkgs), len(overlay))
+	overlay := map[string][]byte{}
+	byDir := map[string]goldenPkg{}
+	var patterns []string
+	for _, c := range cases {
+		for f, src := range c.files {
+			overlay[filepath.Join(c.dir, f)] = src
+		}
+		byDir[c.dir] = c
+		patterns = append(patterns, "./testdata/typecheck/"+filepath.Base(c.dir))
 	}
-	return pkgs[0].Errors
+	pkgs, err := packages.Load(&packages.Config{
+		Context: context.Background(),
+		Mode:    packages.NeedName | packages.NeedFiles | packages.NeedSyntax | packages.NeedTypes,
+		Dir:     self,
+		Overlay: overlay,
+	}, patterns...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]packages.Error{}
+	for _, p := range pkgs {
+		if len(p.GoFiles) == 0 {
+			t.Fatalf("package %s has no files: %v", p.PkgPath, p.Errors)
+		}
+		c, ok := byDir[filepath.Dir(p.GoFiles[0])]
+		if !ok || len(p.GoFiles) != len(c.files) {
+			t.Fatalf("loaded %s with files %v; want one of the cases' packages", p.PkgPath, p.GoFiles)
+		}
+		out[c.name] = p.Errors
+	}
+	if len(out) != len(cases) {
+		t.Fatalf("loaded %d packages, files %v; want %d", len(pkgs), pkgGoFiles(pkgs), len(cases))
+	}
+	return out
 }
 
 func pkgGoFiles(pkgs []*packages.Package) [][]string {
