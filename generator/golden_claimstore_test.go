@@ -64,7 +64,7 @@ func TestGoldenClaimOnlyStore(t *testing.T) {
 // All cases load in one go/packages call: the framework servers' imports
 // are then type-checked once.
 func TestGoldenRenamedOperationFails(t *testing.T) {
-	names := []string{claimOnlyCase, "echo_server", "gin_server", "fiber_server", "iris_server", "strict_echo_server", "strict_gin_server"}
+	names := []string{claimOnlyCase, "echo_server", "gin_server", "fiber_server", "iris_server", "echo5_server", "fiber_v3_server", "strict_echo_server", "strict_gin_server"}
 	want := map[string]string{}
 	var cases []goldenPkg
 	for _, name := range names {

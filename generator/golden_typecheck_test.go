@@ -149,7 +149,7 @@ func oapiOutput(ctx context.Context, c goldenCase, golden string) (_ []byte, wit
 	conf := cfg.Configuration
 	conf.PackageName = "api"
 	g := conf.Generate
-	framework := g.EchoServer || g.GinServer || g.FiberServer || g.IrisServer
+	framework := g.EchoServer || g.Echo5Server || g.GinServer || g.FiberServer || g.FiberV3Server || g.IrisServer
 	withServer = co.OapiConfig == "" || g.StdHTTPServer || g.ChiServer || g.GorillaServer || framework
 	switch {
 	case framework:

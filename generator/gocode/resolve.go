@@ -20,14 +20,12 @@ var codegenMu sync.Mutex
 // oapi-codegen's output are dropped with a warning, as Filter drops them; a
 // model Filter already returned loses nothing more.
 //
-// cfg's generate section decides what the Go file wraps: a std-http, chi,
-// gorilla, echo, gin, fiber or iris server (or strict over one) gets
-// IdempotentServer in that target's terms (m.Framework); a configuration
-// with no server target (models only, client only, nothing) gets the route
-// table alone, and m.RouteTableOnly; a server of a framework the runtime
-// has no adapter for (echo v5, fiber v3), which no IdempotentServer could
-// guard, or a target idemgen does not know, is an error saying what to use
-// instead.
+// cfg's generate section decides what the Go file wraps: any server target
+// of oapi-codegen (std-http, chi, gorilla, echo, echo v5, gin, fiber, fiber
+// v3, iris, or strict over one) gets IdempotentServer in that target's
+// terms (m.Framework); a configuration with no server target (models only,
+// client only, nothing) gets the route table alone, and m.RouteTableOnly; a
+// target idemgen does not know is an error saying what to use instead.
 // Without a configuration file a net/http server is assumed. The returned
 // model carries the base paths of doc's servers URLs in any case.
 //

@@ -37,6 +37,12 @@ var (
 		Mount:   "RegisterHandlers(e, NewIdempotentServer(impl, store)) // e := echo.New()",
 		names:   []string{"ctx"},
 	}
+	echo5Shape = shape{
+		Framework: "echo5", Param: "ctx *echo.Context", Args: "ctx", Result: " error", Adapter: "idemecho5",
+		Imports: []string{`"github.com/labstack/echo/v5"`, `"github.com/idemgen/idemgen/runtime/idemecho5"`},
+		Mount:   "RegisterHandlers(e, NewIdempotentServer(impl, store)) // e := echo.New()",
+		names:   []string{"ctx"},
+	}
 	ginShape = shape{
 		Framework: "gin", Param: "c *gin.Context", Args: "c", Adapter: "idemgin",
 		Imports: []string{`"github.com/gin-gonic/gin"`, `"github.com/idemgen/idemgen/runtime/idemgin"`},
@@ -46,6 +52,12 @@ var (
 	fiberShape = shape{
 		Framework: "fiber", Param: "c *fiber.Ctx", Args: "c", Result: " error", Adapter: "idemfiber",
 		Imports: []string{`"github.com/gofiber/fiber/v2"`, `"github.com/idemgen/idemgen/runtime/idemfiber"`},
+		Mount:   "RegisterHandlers(app, NewIdempotentServer(impl, store)) // app := fiber.New()",
+		names:   []string{"c"},
+	}
+	fiber3Shape = shape{
+		Framework: "fiber3", Param: "c fiber.Ctx", Args: "c", Result: " error", Adapter: "idemfiber3",
+		Imports: []string{`"github.com/gofiber/fiber/v3"`, `"github.com/idemgen/idemgen/runtime/idemfiber3"`},
 		Mount:   "RegisterHandlers(app, NewIdempotentServer(impl, store)) // app := fiber.New()",
 		names:   []string{"c"},
 	}
@@ -59,9 +71,11 @@ var (
 
 // shapes are the shapes by model.Model.Framework.
 var shapes = map[string]*shape{
-	"":      &netHTTPShape,
-	"echo":  &echoShape,
-	"gin":   &ginShape,
-	"fiber": &fiberShape,
-	"iris":  &irisShape,
+	"":       &netHTTPShape,
+	"echo":   &echoShape,
+	"echo5":  &echo5Shape,
+	"gin":    &ginShape,
+	"fiber":  &fiberShape,
+	"fiber3": &fiber3Shape,
+	"iris":   &irisShape,
 }

@@ -23,41 +23,12 @@ const (
 	// strictOver turns the server target into a strict one; NewStrictHandler
 	// returns that target's ServerInterface, which IdempotentServer wraps.
 	strictOver
-	// unadapted generates a ServerInterface in the terms of a framework
-	// the runtime has no adapter for: an IdempotentServer over it would
-	// embed it and guard nothing, so it is refused.
-	unadapted
-)
-
-// framework says how an unadapted framework's server is protected
-// instead, in the terms of that framework's own API. Each way was read in
-// the framework's source and run over a replayed request (echo v5.4.6 and
-// fiber v3.1.0), the adapters named as wrong included: they store an empty
-// 200, or write after the recording.
-type framework struct {
-	name    string // as users call it
-	ctx     string // what its ServerInterface methods take
-	adapted string // the adapted target of the same framework
-	mount   string // the call that mounts a net/http handler as a route handler
-	// whole puts NewIdempotencyMiddleware in front of the framework's whole
-	// server, where it sees every byte the framework writes; it names the
-	// tempting framework-level adapter that does not.
-	whole string
-}
-
-var (
-	fwEcho5 = framework{"echo v5", "*echo.Context", "echo-server (echo v4)", "echo.WrapHandler(h)",
-		"serve NewIdempotencyMiddleware(store)(e), the whole *echo.Echo, from net/http (not echo.WrapMiddleware: HTTPErrorHandler writes a returned error after the middleware has returned, unrecorded)"}
-	fwFiber3 = framework{"fiber v3", "fiber.Ctx", "fiber-server (fiber v2)",
-		"adaptor.HTTPHandler(h) (not adaptor.HTTPMiddleware, which records before fiber's handler runs and stores an empty 200)",
-		"serve NewIdempotencyMiddleware(store)(adaptor.FiberApp(app)) from net/http"}
 )
 
 // target is one generate option.
 type target struct {
 	kind  targetKind
-	shape *shape     // for a server
-	fw    *framework // for an unadapted one
+	shape *shape // for a server
 }
 
 // targets classifies every generate option of oapi-codegen's configuration
@@ -72,9 +43,9 @@ var targets = map[string]target{
 	"gin-server":      {kind: server, shape: &ginShape},
 	"fiber-server":    {kind: server, shape: &fiberShape},
 	"iris-server":     {kind: server, shape: &irisShape},
+	"echo5-server":    {kind: server, shape: &echo5Shape},
+	"fiber-v3-server": {kind: server, shape: &fiber3Shape},
 	"strict-server":   {kind: strictOver},
-	"echo5-server":    {kind: unadapted, fw: &fwEcho5},
-	"fiber-v3-server": {kind: unadapted, fw: &fwFiber3},
 	"models":          {kind: notServer},
 	"client":          {kind: notServer},
 	"embedded-spec":   {kind: notServer},
@@ -116,8 +87,8 @@ func yamlKey(f reflect.StructField) string {
 }
 
 // serverOf checks cfg's generate section and returns the shape of the
-// ServerInterface oapi-codegen generates, nil for none. A server idemgen
-// cannot protect is an error that says what to use instead; a
+// ServerInterface oapi-codegen generates, nil for none. A target idemgen
+// does not know, or two servers, is an error that says what to use instead; a
 // strict-server with no server under it is a warning (oapi-codegen then
 // generates no ServerInterface at all).
 //
@@ -136,10 +107,8 @@ func serverOf(cfg Config) (_ *shape, warnings []string, err error) {
 		t, known := targets[key]
 		switch {
 		case !known:
-			return nil, nil, fmt.Errorf("%s: generate.%s: idemgen does not know what this oapi-codegen target generates, so it cannot tell whether its wrappers would guard anything; generate std-http-server, chi-server, gorilla-server, echo-server, gin-server, fiber-server or iris-server instead",
+			return nil, nil, fmt.Errorf("%s: generate.%s: idemgen does not know what this oapi-codegen target generates, so it cannot tell whether its wrappers would guard anything; generate std-http-server, chi-server, gorilla-server, echo-server, echo5-server, gin-server, fiber-server, fiber-v3-server or iris-server instead",
 				cfg.at("generate."+key), key)
-		case t.kind == unadapted:
-			return nil, nil, unadaptedError(cfg, key, t.fw, cfg.Generate.Strict)
 		case t.kind == server:
 			servers = append(servers, key)
 			sh = t.shape
@@ -159,17 +128,4 @@ func serverOf(cfg Config) (_ *shape, warnings []string, err error) {
 			cfg.at("generate.strict-server")))
 	}
 	return sh, warnings, nil
-}
-
-// unadaptedError refuses a server target of a framework the runtime has
-// no adapter for, with the ways that do protect it.
-func unadaptedError(cfg Config, key string, fw *framework, strict bool) error {
-	what := key
-	if strict {
-		what += " with strict-server"
-	}
-	return fmt.Errorf("%s: generate.%s: idemgen cannot protect oapi-codegen's %s: its ServerInterface methods take %s, and the runtime has no adapter for %s, so an IdempotentServer would compile and guard nothing. "+
-		"Generate %s instead; or generate std-http-server (or chi-server, gorilla-server) for the idempotent operations into a package of their own, run idemgen with that config, and mount h := HandlerFromMux(NewIdempotentServer(impl, store), mux) in %s with %s; "+
-		"or run idemgen with a copy of this config that generates models only (the file is then the route table alone) and %s",
-		cfg.at("generate."+key), key, what, fw.ctx, fw.name, fw.adapted, fw.name, fw.mount, fw.whole)
 }

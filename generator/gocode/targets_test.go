@@ -45,51 +45,13 @@ func TestTargetsCoverGenerateOptions(t *testing.T) {
 	}
 }
 
-// A framework server the runtime has no adapter for (and strict over it)
-// is refused at the key that asks for it, with the ways that protect it, in
-// that framework's words.
-func TestResolveRefusesUnadaptedServers(t *testing.T) {
-	ways := map[string][]string{
-		"echo5-server":    {"*echo.Context,", "no adapter for echo v5", "Generate echo-server (echo v4) instead", "echo.WrapHandler(h)", "NewIdempotencyMiddleware(store)(e)", "not echo.WrapMiddleware"},
-		"fiber-v3-server": {"fiber.Ctx,", "no adapter for fiber v3", "Generate fiber-server (fiber v2) instead", "adaptor.HTTPHandler(h)", "not adaptor.HTTPMiddleware", "adaptor.FiberApp(app)"},
-	}
-	spec := filepath.Join("testdata", "names.yaml")
-	for key, want := range ways {
-		for _, strict := range []bool{false, true} {
-			text := "package: api\ngenerate:\n  models: true\n  " + key + ": true\n"
-			if strict {
-				text += "  strict-server: true\n"
-			}
-			cfg, path := writeConfig(t, text)
-			doc := loadDoc(t, spec)
-			got, warnings, err := Resolve(doc, cfg, markAll(doc, spec))
-			if err == nil {
-				t.Errorf("%s (strict %v): no error; got %d operations, warnings %q", key, strict, len(got.Operations), warnings)
-				continue
-			}
-			msg := err.Error()
-			if prefix := path + ":4:3: generate." + key + ": idemgen cannot protect"; !strings.HasPrefix(msg, prefix) {
-				t.Errorf("%s: error %q, want it to start with %q", key, msg, prefix)
-			}
-			want := append([]string{"std-http-server", "HandlerFromMux(NewIdempotentServer(impl, store), mux)", "models only"}, want...)
-			if strict {
-				want = append(want, "with strict-server")
-			}
-			for _, w := range want {
-				if !strings.Contains(msg, w) {
-					t.Errorf("%s (strict %v): error lacks %q:\n%s", key, strict, w, msg)
-				}
-			}
-		}
-	}
-}
-
-// Every adapted server target, and strict over it, resolves to wrappers in
+// Every server target, and strict over it, resolves to wrappers in
 // its framework's terms: the operations keep their Go names.
 func TestResolveAdaptedServers(t *testing.T) {
 	frameworks := map[string]string{
 		"std-http-server": "", "chi-server": "", "gorilla-server": "",
-		"echo-server": "echo", "gin-server": "gin", "fiber-server": "fiber", "iris-server": "iris",
+		"echo-server": "echo", "echo5-server": "echo5", "gin-server": "gin",
+		"fiber-server": "fiber", "fiber-v3-server": "fiber3", "iris-server": "iris",
 	}
 	spec := filepath.Join("testdata", "names.yaml")
 	for key, fw := range frameworks {

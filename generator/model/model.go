@@ -30,8 +30,8 @@ type Model struct {
 	RouteTableOnly bool
 	// Framework is the web framework of the ServerInterface oapi-codegen
 	// generates, whose methods IdempotentServer overrides: "" for a net/http
-	// server (std-http, chi, gorilla), else "echo", "gin", "fiber" or
-	// "iris". gocode.Resolve sets it.
+	// server (std-http, chi, gorilla), else "echo", "echo5", "gin",
+	// "fiber", "fiber3" or "iris". gocode.Resolve sets it.
 	Framework string
 }
 

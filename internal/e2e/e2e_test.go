@@ -30,10 +30,14 @@ var targets = []target{
 	{"gin", codegen.GenerateOptions{GinServer: true, Models: true}, "impl_gin.go.txt", "variants_gin.go.txt"},
 	{"fiber", codegen.GenerateOptions{FiberServer: true, Models: true}, "impl_fiber.go.txt", "variants_fiber.go.txt"},
 	{"iris", codegen.GenerateOptions{IrisServer: true, Models: true}, "impl_iris.go.txt", "variants_iris.go.txt"},
+	{"echo5", codegen.GenerateOptions{Echo5Server: true, Models: true}, "impl_echo5.go.txt", "variants_echo5.go.txt"},
+	{"fiber3", codegen.GenerateOptions{FiberV3Server: true, Models: true}, "impl_fiber3.go.txt", "variants_fiber3.go.txt"},
 	{"strictecho", codegen.GenerateOptions{EchoServer: true, Strict: true, Models: true}, "impl_strict.go.txt", "variants_strict_echo.go.txt"},
 	{"strictgin", codegen.GenerateOptions{GinServer: true, Strict: true, Models: true}, "impl_strict.go.txt", "variants_strict_gin.go.txt"},
 	{"strictfiber", codegen.GenerateOptions{FiberServer: true, Strict: true, Models: true}, "impl_strict.go.txt", "variants_strict_fiber.go.txt"},
 	{"strictiris", codegen.GenerateOptions{IrisServer: true, Strict: true, Models: true}, "impl_strict.go.txt", "variants_strict_iris.go.txt"},
+	{"strictecho5", codegen.GenerateOptions{Echo5Server: true, Strict: true, Models: true}, "impl_strict.go.txt", "variants_strict_echo5.go.txt"},
+	{"strictfiber3", codegen.GenerateOptions{FiberV3Server: true, Strict: true, Models: true}, "impl_strict.go.txt", "variants_strict_fiber3.go.txt"},
 	// Models only: idemgen's file is the route table alone, in front of
 	// handlers written by hand, at the root and under a prefix.
 	{"modelsonly", codegen.GenerateOptions{Models: true}, "impl_handwritten.go.txt", "variants_modelsonly.go.txt"},
@@ -81,7 +85,7 @@ func TestEndToEnd(t *testing.T) {
 // wantVariants counts the variants in testdata/prog/variants_*.go.txt,
 // each run over the two stores of common.go.txt (MemoryStore, and a store
 // with the ClaimStore methods only).
-const wantVariants = (3 + 2 + 1 + 1 + 2 + 2 + 1 + 2 + 1 + 1 + 1 + 1 + 3) * 2
+const wantVariants = (3 + 2 + 1 + 1 + 2 + 2 + 1 + 2 + 2 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 3) * 2
 
 func readProg(t testing.TB, name string) []byte {
 	t.Helper()

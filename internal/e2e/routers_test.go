@@ -9,9 +9,13 @@ import (
 	_ "github.com/go-chi/chi/v5"
 	_ "github.com/gofiber/fiber/v2"
 	_ "github.com/gofiber/fiber/v2/middleware/recover"
+	_ "github.com/gofiber/fiber/v3"
+	_ "github.com/gofiber/fiber/v3/middleware/recover"
 	_ "github.com/gorilla/mux"
 	_ "github.com/kataras/iris/v12"
 	_ "github.com/kataras/iris/v12/middleware/recover"
 	_ "github.com/labstack/echo/v4"
 	_ "github.com/labstack/echo/v4/middleware"
+	_ "github.com/labstack/echo/v5"
+	_ "github.com/labstack/echo/v5/middleware"
 )
