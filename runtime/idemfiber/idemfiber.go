@@ -2,12 +2,12 @@ package idemfiber
 
 import (
 	"net/http"
-	"net/url"
 	"sync"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/idemgen/idemgen/runtime/idempotency"
+	"github.com/idemgen/idemgen/runtime/internal/fasthttpx"
 )
 
 // Serve runs next, the operation's handler, under m for the request of c.
@@ -28,8 +28,8 @@ func Serve(m *idempotency.Middleware, c *fiber.Ctx, next fiber.Handler) error {
 	}
 	x := exchangePool.Get().(*exchange)
 	x.c, x.next = c, next
-	x.w.resp = c.Response()
-	m.Serve(&x.w, x.request(c), x)
+	r := x.Request(c.UserContext(), c.Request(), c.Method(), c.Context().RemoteAddr())
+	m.Serve(x.Writer(c.Response()), r, x)
 	err := x.err
 	// A panic skips this: the exchange stays out of the pool, as the
 	// core's request state does, since the dying handler may hold it.
@@ -47,36 +47,21 @@ func Middleware(m *idempotency.Middleware) fiber.Handler {
 }
 
 // exchange is one request's passage through Serve: the request view the
-// core reads, the writer it answers through, and the handler to run. It
-// is pooled, so the hot paths reuse its maps and buffers.
+// core reads and the writer it answers through (the fasthttp half), and
+// the handler to run on c. It is pooled, so the hot paths reuse its maps
+// and buffers.
 type exchange struct {
+	fasthttpx.Exchange
 	c    *fiber.Ctx
 	next fiber.Handler
 	err  error // next's error when it ran unrecorded, for fiber to handle
-	w    writer
-	u    url.URL
-	body bodyReader
-	hdr  http.Header // request headers
-	vals []string    // their values' backing array
-	buf  []byte      // scratch: the bytes of a string being built
-	ends []int       // scratch: where each header key and value ends in buf
 }
 
 var exchangePool = sync.Pool{New: func() any { return new(exchange) }}
 
-// maxPooledBuf keeps one large request from pinning its buffer in the pool.
-const maxPooledBuf = 64 << 10
-
 func (x *exchange) release() {
 	x.c, x.next, x.err = nil, nil, nil
-	x.w.reset()
-	x.body.Reset(nil)
-	clear(x.hdr)
-	clear(x.vals) // drop the request's strings
-	x.vals = x.vals[:0]
-	if cap(x.buf) > maxPooledBuf {
-		x.buf = nil
-	}
+	x.Reset()
 	exchangePool.Put(x)
 }
 
@@ -88,7 +73,7 @@ func (x *exchange) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer c.SetUserContext(prev)
 
 	err := x.next(c)
-	if w == http.ResponseWriter(&x.w) {
+	if !x.Recording(w) {
 		// The core is not recording: what the handler left in c.Response()
 		// is the answer already, and fiber handles its error as it would
 		// without Serve.
@@ -103,5 +88,5 @@ func (x *exchange) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			_ = c.SendStatus(fiber.StatusInternalServerError)
 		}
 	}
-	x.record(w)
+	x.Record(w, c.Response(), c.App().Config().DisableDefaultContentType)
 }

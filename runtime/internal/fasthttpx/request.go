@@ -1,26 +1,27 @@
-package idemfiber
+package fasthttpx
 
 import (
 	"bytes"
+	"context"
 	"net"
 	"net/http"
 	"net/netip"
 	"net/url"
 	"strings"
 
-	"github.com/gofiber/fiber/v2"
+	"github.com/valyala/fasthttp"
 )
 
-// request builds the *http.Request the core reads from c's fasthttp
-// request. Its strings are cut from one string (one allocation): fasthttp
-// reuses its buffers after the request, and the core hands some of these
-// strings on (the key to the handler's Info and to observers), so they
-// must be copies. The header map and its values' array are the pooled
-// exchange's.
-func (x *exchange) request(c *fiber.Ctx) *http.Request {
-	fr := c.Request()
+// Request builds the *http.Request the core reads from fr, the fasthttp
+// request, with method, the remote address addr and the context ctx (the
+// handler's user context, which the core hands on to the handler with the
+// key's Info). Its strings are cut from one string (one allocation):
+// fasthttp reuses its buffers after the request, and the core hands some of
+// these strings on (the key to the handler's Info and to observers), so
+// they must be copies. The header map and its values' array are x's.
+func (x *Exchange) Request(ctx context.Context, fr *fasthttp.Request, method string, addr net.Addr) *http.Request {
 	uri := fr.URI()
-	b := append(x.buf[:0], c.Method()...)
+	b := append(x.buf[:0], method...)
 	nMethod := len(b)
 	b = append(b, uri.PathOriginal()...) // escaped, as sent
 	nPath := len(b)
@@ -28,7 +29,7 @@ func (x *exchange) request(c *fiber.Ctx) *http.Request {
 	nQuery := len(b)
 	b = append(b, fr.Host()...)
 	nHost := len(b)
-	b = appendAddr(b, c.Context().RemoteAddr())
+	b = appendAddr(b, addr)
 	nAddr := len(b)
 	b = append(b, fr.Header.RequestURI()...)
 	nURI := len(b)
@@ -62,27 +63,27 @@ func (x *exchange) request(c *fiber.Ctx) *http.Request {
 	if !fr.Header.IsHTTP11() {
 		req.Proto, req.ProtoMinor = "HTTP/1.0", 0
 	}
-	// The raw body: not c.Body(), which decodes a Content-Encoding (a copy,
-	// or an error's text for a bad encoding), nor a copy under Immutable.
-	// Reading it does not consume it: the handler reads it again from c.
+	// The raw body: not fiber's c.Body(), which decodes a Content-Encoding
+	// (a copy, or an error's text for a bad encoding), nor a copy under
+	// Immutable. Reading it does not consume it: the handler reads it again.
 	if body := fr.Body(); len(body) > 0 {
 		x.body.Reset(body)
 		req.Body, req.ContentLength = &x.body, int64(len(body))
 	}
-	return req.WithContext(c.UserContext())
+	return req.WithContext(ctx)
 }
 
 // addRequestHeader is fasthttp's visitor for the request headers. Host
 // is left out, as net/http leaves it out of Request.Header.
-func (x *exchange) addRequestHeader(k, v []byte) {
-	if string(k) == fiber.HeaderHost {
+func (x *Exchange) addRequestHeader(k, v []byte) {
+	if string(k) == fasthttp.HeaderHost {
 		return
 	}
 	x.appendHeader(k, v)
 }
 
 // appendHeader appends one header line to x.buf, its key in canonical form.
-func (x *exchange) appendHeader(k, v []byte) {
+func (x *Exchange) appendHeader(k, v []byte) {
 	x.buf = append(x.buf, k...)
 	canonicalKey(x.buf[len(x.buf)-len(k):])
 	x.ends = append(x.ends, len(x.buf))

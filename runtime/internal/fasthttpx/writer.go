@@ -1,9 +1,8 @@
-package idemfiber
+package fasthttpx
 
 import (
 	"net/http"
 
-	"github.com/gofiber/fiber/v2"
 	"github.com/valyala/fasthttp"
 )
 
@@ -11,7 +10,7 @@ import (
 // buffered response, reached through an http.Header map.
 //
 // In mirror mode the response is already in fasthttp (the handler wrote
-// it, and record is handing it to the core's recorder), so WriteHeader and
+// it, and Record is handing it to the core's recorder), so WriteHeader and
 // Write only let the recorder see it: nothing is written twice.
 type writer struct {
 	resp   *fasthttp.Response
@@ -77,13 +76,30 @@ func (w *writer) Write(b []byte) (int, error) {
 // http.Flusher, so that the recorder's flush (of a body stream) succeeds.
 func (*writer) Flush() {}
 
-// record hands the response the handler left in fasthttp to the core's
+// Writer returns the http.ResponseWriter the core answers through (a
+// replay, a problem), into resp: headers and status go into resp when the
+// core writes the header, the body is appended to resp's buffered body, and
+// fasthttp sends it all after the handler returns.
+func (x *Exchange) Writer(resp *fasthttp.Response) http.ResponseWriter {
+	x.w.resp = resp
+	return &x.w
+}
+
+// Recording reports whether w, the writer the core passes to its next, is
+// the core's recorder rather than x's own writer: only then must the
+// response the handler leaves in fasthttp be handed to it with Record.
+func (x *Exchange) Recording(w http.ResponseWriter) bool {
+	return w != http.ResponseWriter(&x.w)
+}
+
+// Record hands the response the handler left in resp to the core's
 // recorder w, as a net/http handler would write it: status and headers,
 // then the body. w writes into the same fasthttp response, so the writer
 // mirrors (see writer). A body stream is left to fasthttp, unread: only
 // status and headers are recorded, and the flush tells the core so.
-func (x *exchange) record(w http.ResponseWriter) {
-	resp := x.c.Response()
+// noDefaultContentType is the app's setting that keeps fasthttp from
+// sending its default Content-Type.
+func (x *Exchange) Record(w http.ResponseWriter, resp *fasthttp.Response, noDefaultContentType bool) {
 	status := resp.StatusCode()
 	stream := resp.IsBodyStream()
 	var body []byte
@@ -95,15 +111,15 @@ func (x *exchange) record(w http.ResponseWriter) {
 	bodyless := status < 200 || status == http.StatusNoContent || status == http.StatusNotModified
 	// fasthttp sends its default Content-Type only with a body; record it
 	// only when it is sent.
-	typed := !bodyless && (stream || len(body) > 0) || explicitType(x.c)
+	typed := !bodyless && (stream || len(body) > 0) || explicitType(resp, noDefaultContentType)
 
 	x.buf = x.buf[:0]
 	x.ends = x.ends[:0]
 	resp.Header.VisitAll(func(k, v []byte) {
 		switch string(k) {
-		case fiber.HeaderContentLength:
+		case fasthttp.HeaderContentLength:
 			return // fasthttp sets it from the body it sends
-		case fiber.HeaderContentType:
+		case fasthttp.HeaderContentType:
 			if !typed {
 				return
 			}
@@ -122,12 +138,13 @@ func (x *exchange) record(w http.ResponseWriter) {
 	}
 }
 
-// explicitType reports whether the handler set the response's Content-Type
-// (rather than fasthttp's default standing in for it).
-func explicitType(c *fiber.Ctx) bool {
-	h := &c.Response().Header
+// explicitType reports whether the handler set resp's Content-Type (rather
+// than fasthttp's default standing in for it). It restores the app's
+// setting, noDefault, which fasthttp reads when it writes the response.
+func explicitType(resp *fasthttp.Response, noDefault bool) bool {
+	h := &resp.Header
 	h.SetNoDefaultContentType(true)
 	set := len(h.ContentType()) > 0
-	h.SetNoDefaultContentType(c.App().Config().DisableDefaultContentType)
+	h.SetNoDefaultContentType(noDefault)
 	return set
 }
