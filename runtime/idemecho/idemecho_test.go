@@ -1,12 +1,10 @@
 package idemecho_test
 
 import (
-	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"reflect"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -14,6 +12,7 @@ import (
 
 	"github.com/idemgen/idemgen/runtime/idemecho"
 	"github.com/idemgen/idemgen/runtime/idempotency"
+	"github.com/idemgen/idemgen/runtime/internal/adaptertest"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 )
@@ -55,77 +54,6 @@ func start(t *testing.T, e *echo.Echo) string {
 	return srv.URL
 }
 
-type reply struct {
-	status int
-	header http.Header
-	body   string
-}
-
-func send(method, url, key, body string) (reply, error) {
-	req, err := http.NewRequest(method, url, strings.NewReader(body))
-	if err != nil {
-		return reply{}, err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	if key != "" {
-		req.Header.Set(idempotency.HeaderIdempotencyKey, key)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return reply{}, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	return reply{resp.StatusCode, resp.Header, string(b)}, err
-}
-
-func post(t *testing.T, url, key, body string) reply {
-	t.Helper()
-	r, err := send(http.MethodPost, url, key, body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
-}
-
-// sent is a response's headers as a replay must repeat them: all but Date
-// and the replay marker.
-func sent(h http.Header) http.Header {
-	h = h.Clone()
-	h.Del("Date")
-	h.Del(idempotency.HeaderIdempotencyReplayed)
-	return h
-}
-
-// checkReplay asserts that again repeats first, marked as a replay.
-func checkReplay(t *testing.T, first, again reply) {
-	t.Helper()
-	if again.status != first.status || again.body != first.body {
-		t.Errorf("replay = %d %q, want %d %q", again.status, again.body, first.status, first.body)
-	}
-	if got, want := sent(again.header), sent(first.header); !reflect.DeepEqual(got, want) {
-		t.Errorf("replay headers = %v, want %v", got, want)
-	}
-	if got := again.header.Get(idempotency.HeaderIdempotencyReplayed); got != "true" {
-		t.Errorf("replay %s = %q, want true", idempotency.HeaderIdempotencyReplayed, got)
-	}
-	if first.header.Get(idempotency.HeaderIdempotencyReplayed) != "" {
-		t.Errorf("first response is marked as a replay")
-	}
-}
-
-// checkProblem asserts a problem+json answer with this status and code.
-func checkProblem(t *testing.T, r reply, status int, code string) {
-	t.Helper()
-	var p struct{ Code string }
-	if err := json.Unmarshal([]byte(r.body), &p); err != nil || r.status != status || p.Code != code {
-		t.Fatalf("got %d %q (%v), want %d with code %s", r.status, r.body, err, status, code)
-	}
-	if ct := r.header.Get("Content-Type"); ct != "application/problem+json" {
-		t.Errorf("Content-Type = %q, want application/problem+json", ct)
-	}
-}
-
 // created answers 201 with a JSON body and a header of its own.
 func created(n *atomic.Int32) echo.HandlerFunc {
 	return func(c echo.Context) error {
@@ -142,14 +70,14 @@ func TestReplay(t *testing.T) {
 		mt.add(e, newMiddleware(), "/orders", created(&n))
 		url := start(t, e) + "/orders"
 
-		first := post(t, url, "k1", `{"amount":5}`)
-		if first.status != http.StatusCreated || first.header.Get("X-Order") != "A-1" ||
-			first.header.Get("Content-Type") != echo.MIMEApplicationJSON ||
-			strings.TrimSpace(first.body) != `{"order":"A-1","run":1}` {
-			t.Fatalf("first = %d %v %q", first.status, first.header, first.body)
+		first := adaptertest.Post(t, url, "k1", `{"amount":5}`)
+		if first.Status != http.StatusCreated || first.Header.Get("X-Order") != "A-1" ||
+			first.Header.Get("Content-Type") != echo.MIMEApplicationJSON ||
+			strings.TrimSpace(first.Body) != `{"order":"A-1","run":1}` {
+			t.Fatalf("first = %d %v %q", first.Status, first.Header, first.Body)
 		}
-		again := post(t, url, "k1", `{"amount":5}`)
-		checkReplay(t, first, again)
+		again := adaptertest.Post(t, url, "k1", `{"amount":5}`)
+		adaptertest.CheckReplay(t, first, again)
 		if got := n.Load(); got != 1 {
 			t.Errorf("handler ran %d times, want 1", got)
 		}
@@ -170,20 +98,20 @@ func TestInFlightConflict(t *testing.T) {
 		})
 		url := start(t, e) + "/orders"
 
-		done := make(chan reply, 1)
+		done := make(chan adaptertest.Reply, 1)
 		go func() {
-			r, err := send(http.MethodPost, url, "k1", `{}`)
+			r, err := adaptertest.SendJSON(http.MethodPost, url, "k1", `{}`)
 			if err != nil {
-				r.body = err.Error()
+				r.Body = err.Error()
 			}
 			done <- r
 		}()
 		<-started
-		second := post(t, url, "k1", `{}`)
+		second := adaptertest.Post(t, url, "k1", `{}`)
 		close(release)
-		checkProblem(t, second, http.StatusConflict, idempotency.CodeKeyInUse)
-		if first := <-done; first.status != http.StatusCreated {
-			t.Errorf("first = %d %q, want 201", first.status, first.body)
+		adaptertest.CheckProblem(t, second, http.StatusConflict, idempotency.CodeKeyInUse)
+		if first := <-done; first.Status != http.StatusCreated {
+			t.Errorf("first = %d %q, want 201", first.Status, first.Body)
 		}
 		if got := n.Load(); got != 1 {
 			t.Errorf("handler ran %d times, want 1", got)
@@ -198,8 +126,8 @@ func TestChangedBody(t *testing.T) {
 		mt.add(e, newMiddleware(), "/orders", created(&n))
 		url := start(t, e) + "/orders"
 
-		post(t, url, "k1", `{"amount":5}`)
-		checkProblem(t, post(t, url, "k1", `{"amount":6}`), http.StatusUnprocessableEntity, idempotency.CodeKeyReused)
+		adaptertest.Post(t, url, "k1", `{"amount":5}`)
+		adaptertest.CheckProblem(t, adaptertest.Post(t, url, "k1", `{"amount":6}`), http.StatusUnprocessableEntity, idempotency.CodeKeyReused)
 		if got := n.Load(); got != 1 {
 			t.Errorf("handler ran %d times, want 1", got)
 		}
@@ -213,7 +141,7 @@ func TestKeyRequired(t *testing.T) {
 		mt.add(e, newMiddleware(idempotency.WithKeyRequired(true)), "/orders", created(&n))
 		url := start(t, e) + "/orders"
 
-		checkProblem(t, post(t, url, "", `{}`), http.StatusBadRequest, idempotency.CodeKeyMissing)
+		adaptertest.CheckProblem(t, adaptertest.Post(t, url, "", `{}`), http.StatusBadRequest, idempotency.CodeKeyMissing)
 		if got := n.Load(); got != 0 {
 			t.Errorf("handler ran %d times, want 0", got)
 		}
@@ -230,12 +158,12 @@ func TestUnguardedRuns(t *testing.T) {
 	base := start(t, e)
 
 	for i := range 2 {
-		if r := post(t, base+"/plain", "k1", `{}`); r.status != http.StatusCreated || r.header.Get(idempotency.HeaderIdempotencyReplayed) != "" {
-			t.Fatalf("POST /plain #%d = %d %v", i, r.status, r.header)
+		if r := adaptertest.Post(t, base+"/plain", "k1", `{}`); r.Status != http.StatusCreated || r.Header.Get(idempotency.HeaderIdempotencyReplayed) != "" {
+			t.Fatalf("POST /plain #%d = %d %v", i, r.Status, r.Header)
 		}
-		r, err := send(http.MethodGet, base+"/v1/orders", "k1", "")
-		if err != nil || r.status != http.StatusCreated || r.header.Get(idempotency.HeaderIdempotencyReplayed) != "" {
-			t.Fatalf("GET /v1/orders #%d = %d %v %v", i, r.status, r.header, err)
+		r, err := adaptertest.SendJSON(http.MethodGet, base+"/v1/orders", "k1", "")
+		if err != nil || r.Status != http.StatusCreated || r.Header.Get(idempotency.HeaderIdempotencyReplayed) != "" {
+			t.Fatalf("GET /v1/orders #%d = %d %v %v", i, r.Status, r.Header, err)
 		}
 	}
 	if got := n.Load(); got != 4 {
@@ -255,12 +183,12 @@ func TestHTTPError(t *testing.T) {
 		})
 		url := start(t, e) + "/orders"
 
-		first := post(t, url, "k1", `{}`)
-		if first.status != http.StatusConflict || strings.TrimSpace(first.body) != `{"message":"taken"}` ||
-			first.header.Get("Content-Type") != echo.MIMEApplicationJSON {
-			t.Fatalf("first = %d %v %q", first.status, first.header, first.body)
+		first := adaptertest.Post(t, url, "k1", `{}`)
+		if first.Status != http.StatusConflict || strings.TrimSpace(first.Body) != `{"message":"taken"}` ||
+			first.Header.Get("Content-Type") != echo.MIMEApplicationJSON {
+			t.Fatalf("first = %d %v %q", first.Status, first.Header, first.Body)
 		}
-		checkReplay(t, first, post(t, url, "k1", `{}`))
+		adaptertest.CheckReplay(t, first, adaptertest.Post(t, url, "k1", `{}`))
 		if got := n.Load(); got != 1 {
 			t.Errorf("handler ran %d times, want 1", got)
 		}
@@ -291,17 +219,17 @@ func TestCustomErrorHandler(t *testing.T) {
 		})
 		url := start(t, e) + "/orders"
 
-		first := post(t, url, "k1", `{}`)
+		first := adaptertest.Post(t, url, "k1", `{}`)
 		// Answered inside Serve: outer middlewares see the status sent, not
 		// the error.
 		if s := <-ch; s.status != http.StatusPaymentRequired || s.failed {
 			t.Errorf("logger saw %+v, want status 402 and no error", s)
 		}
-		if first.status != http.StatusPaymentRequired || first.body != `{"error":"card declined"}`+"\n" ||
-			first.header.Get("X-Error") != "custom" || first.header.Get("Content-Type") != echo.MIMEApplicationJSON {
-			t.Fatalf("first = %d %v %q", first.status, first.header, first.body)
+		if first.Status != http.StatusPaymentRequired || first.Body != `{"error":"card declined"}`+"\n" ||
+			first.Header.Get("X-Error") != "custom" || first.Header.Get("Content-Type") != echo.MIMEApplicationJSON {
+			t.Fatalf("first = %d %v %q", first.Status, first.Header, first.Body)
 		}
-		checkReplay(t, first, post(t, url, "k1", `{}`))
+		adaptertest.CheckReplay(t, first, adaptertest.Post(t, url, "k1", `{}`))
 		if got := n.Load(); got != 1 {
 			t.Errorf("handler ran %d times, want 1", got)
 		}
@@ -327,8 +255,8 @@ func TestUnkeyedError(t *testing.T) {
 		url := start(t, e) + "/orders"
 
 		for i := range 2 {
-			if r := post(t, url, "", `{}`); r.status != http.StatusPaymentRequired || r.body != `{"error":"card declined"}`+"\n" {
-				t.Fatalf("#%d = %d %q", i, r.status, r.body)
+			if r := adaptertest.Post(t, url, "", `{}`); r.Status != http.StatusPaymentRequired || r.Body != `{"error":"card declined"}`+"\n" {
+				t.Fatalf("#%d = %d %q", i, r.Status, r.Body)
 			}
 			// Not recorded, so the error goes back up the chain as usual.
 			if s := <-ch; !s.failed || !s.same {
@@ -354,10 +282,10 @@ func TestServerErrorNotStored(t *testing.T) {
 		url := start(t, e) + "/orders"
 
 		for i := range 2 {
-			r := post(t, url, "k1", `{}`)
-			if r.status != http.StatusInternalServerError || strings.TrimSpace(r.body) != `{"message":"Internal Server Error"}` ||
-				r.header.Get(idempotency.HeaderIdempotencyReplayed) != "" {
-				t.Fatalf("#%d = %d %v %q", i, r.status, r.header, r.body)
+			r := adaptertest.Post(t, url, "k1", `{}`)
+			if r.Status != http.StatusInternalServerError || strings.TrimSpace(r.Body) != `{"message":"Internal Server Error"}` ||
+				r.Header.Get(idempotency.HeaderIdempotencyReplayed) != "" {
+				t.Fatalf("#%d = %d %v %q", i, r.Status, r.Header, r.Body)
 			}
 		}
 		if got := n.Load(); got != 2 {
@@ -422,22 +350,22 @@ func TestHandlerContext(t *testing.T) {
 		})
 		url := start(t, e) + "/items/42"
 
-		first := post(t, url, "k7", `{"amount":5}`)
+		first := adaptertest.Post(t, url, "k7", `{"amount":5}`)
 		want := `{"body":"{\"amount\":5}","id":"42","key":"k7","user":"alice"}`
-		if first.status != http.StatusCreated || strings.TrimSpace(first.body) != want {
-			t.Fatalf("first = %d %q, want 201 %s", first.status, first.body, want)
+		if first.Status != http.StatusCreated || strings.TrimSpace(first.Body) != want {
+			t.Fatalf("first = %d %q, want 201 %s", first.Status, first.Body, want)
 		}
-		again := post(t, url, "k7", `{"amount":5}`)
-		checkReplay(t, first, again)
-		for i, r := range []reply{first, again} {
+		again := adaptertest.Post(t, url, "k7", `{"amount":5}`)
+		adaptertest.CheckReplay(t, first, again)
+		for i, r := range []adaptertest.Reply{first, again} {
 			// Exactly once: the hook's header is not recorded, and the hook
 			// runs again for the replay.
-			if got := r.header.Values("X-Before"); len(got) != 1 {
+			if got := r.Header.Values("X-Before"); len(got) != 1 {
 				t.Errorf("#%d X-Before = %q, want one value", i, got)
 			}
 			s := <-ch
-			if s != (seen{http.StatusCreated, int64(len(r.body)), true, true, false, false}) {
-				t.Errorf("#%d logger saw %+v, want status 201, size %d, committed, restored", i, s, len(r.body))
+			if s != (seen{http.StatusCreated, int64(len(r.Body)), true, true, false, false}) {
+				t.Errorf("#%d logger saw %+v, want status 201, size %d, committed, restored", i, s, len(r.Body))
 			}
 		}
 		if got := n.Load(); got != 1 {
@@ -460,14 +388,14 @@ func TestPanicReleasesKey(t *testing.T) {
 		})
 		url := start(t, e) + "/orders"
 
-		if r := post(t, url, "k1", `{}`); r.status != http.StatusInternalServerError {
-			t.Fatalf("panic = %d %q, want 500", r.status, r.body)
+		if r := adaptertest.Post(t, url, "k1", `{}`); r.Status != http.StatusInternalServerError {
+			t.Fatalf("panic = %d %q, want 500", r.Status, r.Body)
 		}
 		if s := <-ch; s.status != http.StatusInternalServerError || !s.same || s.guarded {
 			t.Errorf("after the panic the logger saw %+v, want 500 on the restored context", s)
 		}
-		if r := post(t, url, "k1", `{}`); r.status != http.StatusCreated || r.header.Get(idempotency.HeaderIdempotencyReplayed) != "" {
-			t.Fatalf("retry = %d %v, want a fresh 201", r.status, r.header)
+		if r := adaptertest.Post(t, url, "k1", `{}`); r.Status != http.StatusCreated || r.Header.Get(idempotency.HeaderIdempotencyReplayed) != "" {
+			t.Fatalf("retry = %d %v, want a fresh 201", r.Status, r.Header)
 		}
 		<-ch
 		if got := n.Load(); got != 2 {
@@ -494,11 +422,11 @@ func TestTwoLayers(t *testing.T) {
 	srv := httptest.NewServer(idempotency.NewRouter(store, []idempotency.Route{route})(e))
 	t.Cleanup(srv.Close)
 
-	first := post(t, srv.URL+"/orders", "k1", `{}`)
-	if first.status != http.StatusConflict || strings.TrimSpace(first.body) != `{"message":"taken"}` {
-		t.Fatalf("first = %d %q", first.status, first.body)
+	first := adaptertest.Post(t, srv.URL+"/orders", "k1", `{}`)
+	if first.Status != http.StatusConflict || strings.TrimSpace(first.Body) != `{"message":"taken"}` {
+		t.Fatalf("first = %d %q", first.Status, first.Body)
 	}
-	checkReplay(t, first, post(t, srv.URL+"/orders", "k1", `{}`))
+	adaptertest.CheckReplay(t, first, adaptertest.Post(t, srv.URL+"/orders", "k1", `{}`))
 	if got := n.Load(); got != 1 {
 		t.Errorf("handler ran %d times, want 1", got)
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/idemgen/idemgen/runtime/idemfiber"
 	"github.com/idemgen/idemgen/runtime/idempotency"
+	"github.com/idemgen/idemgen/runtime/internal/adaptertest"
 )
 
 const order = `{"amount":100}`
@@ -38,11 +39,11 @@ func TestReplay(t *testing.T) {
 
 		first := s.post("/orders", "k1", order)
 		wantStatus(t, first, 201, `{"run":1}`)
-		if ct, x := first.header.Get("Content-Type"), first.header.Get("X-Order"); ct != "application/json" || x != "o-1" {
+		if ct, x := first.Header.Get("Content-Type"), first.Header.Get("X-Order"); ct != "application/json" || x != "o-1" {
 			t.Fatalf("first: Content-Type %q, X-Order %q", ct, x)
 		}
 		replay := s.post("/orders", "k1", order)
-		wantReplay(t, first, replay)
+		adaptertest.CheckReplay(t, first, replay)
 		if n.Load() != 1 {
 			t.Fatalf("handler ran %d times, want 1", n.Load())
 		}
@@ -67,10 +68,10 @@ func TestInFlight(t *testing.T) {
 		unblock := func() { once.Do(func() { close(release) }) }
 		t.Cleanup(unblock) // before the shutdown, which waits for the first request
 
-		firstc := make(chan answer, 1)
+		firstc := make(chan adaptertest.Reply, 1)
 		go func() { firstc <- s.post("/orders", "k1", order) }()
 		<-started
-		wantProblem(t, s.post("/orders", "k1", order), 409, idempotency.CodeKeyInUse)
+		adaptertest.CheckProblem(t, s.post("/orders", "k1", order), 409, idempotency.CodeKeyInUse)
 		unblock()
 		wantStatus(t, <-firstc, 201, "done")
 		wantStatus(t, s.post("/orders", "k1", order), 201, "done")
@@ -88,7 +89,7 @@ func TestChangedBody(t *testing.T) {
 		s := start(t, app)
 
 		wantStatus(t, s.post("/orders", "k1", order), 201, `{"run":1}`)
-		wantProblem(t, s.post("/orders", "k1", `{"amount":999}`), 422, idempotency.CodeKeyReused)
+		adaptertest.CheckProblem(t, s.post("/orders", "k1", `{"amount":999}`), 422, idempotency.CodeKeyReused)
 		if n.Load() != 1 {
 			t.Fatalf("handler ran %d times, want 1", n.Load())
 		}
@@ -104,11 +105,11 @@ func TestFingerprintPathQuery(t *testing.T) {
 	s := start(t, app)
 
 	wantStatus(t, s.post("/files/a%2Fb", "k1", order), 201, `{"run":1}`)
-	wantProblem(t, s.post("/files/a/b", "k1", order), 422, idempotency.CodeKeyReused)
+	adaptertest.CheckProblem(t, s.post("/files/a/b", "k1", order), 422, idempotency.CodeKeyReused)
 	wantStatus(t, s.post("/files/a%2Fb", "k1", order), 201, `{"run":1}`)
 
 	wantStatus(t, s.post("/files/x?v=1", "k2", order), 201, `{"run":2}`)
-	wantProblem(t, s.post("/files/x?v=2", "k2", order), 422, idempotency.CodeKeyReused)
+	adaptertest.CheckProblem(t, s.post("/files/x?v=2", "k2", order), 422, idempotency.CodeKeyReused)
 }
 
 func TestKeyMissing(t *testing.T) {
@@ -118,7 +119,7 @@ func TestKeyMissing(t *testing.T) {
 		mt.add(app, "/orders", routeMW("/orders", idempotency.WithKeyRequired(true)), created(&n))
 		s := start(t, app)
 
-		wantProblem(t, s.post("/orders", "", order), 400, idempotency.CodeKeyMissing)
+		adaptertest.CheckProblem(t, s.post("/orders", "", order), 400, idempotency.CodeKeyMissing)
 		if n.Load() != 0 {
 			t.Fatalf("handler ran %d times, want 0", n.Load())
 		}
@@ -132,7 +133,7 @@ func TestKeyRepeated(t *testing.T) {
 	mounts[0].add(app, "/orders", routeMW("/orders"), created(&n))
 	s := start(t, app)
 
-	wantProblem(t, s.post("/orders", "", order, "Idempotency-Key", "a", "Idempotency-Key", "b"),
+	adaptertest.CheckProblem(t, s.post("/orders", "", order, "Idempotency-Key", "a", "Idempotency-Key", "b"),
 		400, idempotency.CodeKeyInvalid)
 	if n.Load() != 0 {
 		t.Fatalf("handler ran %d times, want 0", n.Load())
@@ -150,7 +151,7 @@ func TestKeyUnnormalized(t *testing.T) {
 
 		first := s.post("/orders", "", order, "idempotency-key", "k1")
 		wantStatus(t, first, 201, `{"run":1}`)
-		wantReplay(t, first, s.post("/orders", "", order, "idempotency-key", "k1"))
+		adaptertest.CheckReplay(t, first, s.post("/orders", "", order, "idempotency-key", "k1"))
 		if n.Load() != 1 {
 			t.Fatalf("handler ran %d times, want 1", n.Load())
 		}
@@ -169,7 +170,7 @@ func TestUnguardedRoute(t *testing.T) {
 		wantStatus(t, s.post("/plain", "k1", order), 201, "")
 		a := s.do(http.MethodGet, "/orders", "k1", "")
 		wantStatus(t, a, 201, "")
-		if a.header.Get(idempotency.HeaderIdempotencyReplayed) != "" {
+		if a.Header.Get(idempotency.HeaderIdempotencyReplayed) != "" {
 			t.Fatal("GET replayed")
 		}
 	}
@@ -234,8 +235,8 @@ func TestFiberAnswers(t *testing.T) {
 				s := start(t, app)
 
 				first := s.post("/op", "k1", order)
-				if first.status != tc.status || first.body != tc.body || first.header.Get("Content-Type") != tc.ctype {
-					t.Fatalf("first: %d %q %q, want %d %q %q", first.status, first.header.Get("Content-Type"), first.body,
+				if first.Status != tc.status || first.Body != tc.body || first.Header.Get("Content-Type") != tc.ctype {
+					t.Fatalf("first: %d %q %q, want %d %q %q", first.Status, first.Header.Get("Content-Type"), first.Body,
 						tc.status, tc.ctype, tc.body)
 				}
 				// Stored as sent: a 204's leftover body is not sent, nor stored.
@@ -244,7 +245,7 @@ func TestFiberAnswers(t *testing.T) {
 					strings.Join(recs[0].Header["Content-Type"], ",") != tc.ctype {
 					t.Fatalf("stored %+v, want %d %q %q", recs, tc.status, tc.ctype, tc.body)
 				}
-				wantReplay(t, first, s.post("/op", "k1", order))
+				adaptertest.CheckReplay(t, first, s.post("/op", "k1", order))
 				if n.Load() != 1 {
 					t.Fatalf("handler ran %d times, want 1", n.Load())
 				}
@@ -266,7 +267,7 @@ func TestServerErrorNotStored(t *testing.T) {
 		wantStatus(t, s.post("/orders", "k1", order), 500, "db down 1")
 		a := s.post("/orders", "k1", order)
 		wantStatus(t, a, 500, "db down 2")
-		if a.header.Get(idempotency.HeaderIdempotencyReplayed) != "" {
+		if a.Header.Get(idempotency.HeaderIdempotencyReplayed) != "" {
 			t.Fatal("5xx replayed")
 		}
 	})
@@ -288,9 +289,9 @@ func TestPanicReleasesKey(t *testing.T) {
 		wantStatus(t, s.post("/orders", "k1", order), 500, "boom")
 		wantStatus(t, s.post("/orders", "k1", order), 201, "second run")
 		first := s.post("/orders", "k1", order)
-		if first.header.Get(idempotency.HeaderIdempotencyReplayed) != "true" || n.Load() != 2 {
+		if first.Header.Get(idempotency.HeaderIdempotencyReplayed) != "true" || n.Load() != 2 {
 			t.Fatalf("third: replayed %q, runs %d; want a replay after 2 runs",
-				first.header.Get(idempotency.HeaderIdempotencyReplayed), n.Load())
+				first.Header.Get(idempotency.HeaderIdempotencyReplayed), n.Load())
 		}
 	})
 }
@@ -343,8 +344,8 @@ func TestHandlerAndMiddlewares(t *testing.T) {
 		big := strings.Repeat("x", 10000) // more than one read's worth
 		first := s.post("/users/u7/orders", "k1", big)
 		wantStatus(t, first, 201, fmt.Sprintf(`{"body":%q,"id":"u7","key":"k1","user":"ann"}`, big))
-		wantReplay(t, first, s.post("/users/u7/orders", "k1", big))
-		if tr := first.header.Values("X-Trace"); len(tr) != 1 || tr[0] != "handler" {
+		adaptertest.CheckReplay(t, first, s.post("/users/u7/orders", "k1", big))
+		if tr := first.Header.Values("X-Trace"); len(tr) != 1 || tr[0] != "handler" {
 			t.Fatalf("X-Trace %q, want the handler's", tr)
 		}
 
@@ -399,7 +400,7 @@ func TestTwoLayers(t *testing.T) {
 
 	first := s.post("/api/orders", "k1", order)
 	wantStatus(t, first, 409, "taken")
-	wantReplay(t, first, s.post("/api/orders", "k1", order))
+	adaptertest.CheckReplay(t, first, s.post("/api/orders", "k1", order))
 	if n.Load() != 1 {
 		t.Fatalf("handler ran %d times, want 1", n.Load())
 	}
@@ -434,10 +435,10 @@ func TestBodyStream(t *testing.T) {
 			wantStatus(t, first, 201, "streamed body")
 			replay := s.post("/orders", "k1", order)
 			wantStatus(t, replay, 201, "")
-			if replay.header.Get("Idempotency-Replay") != "omitted" ||
-				replay.header.Get("Content-Type") != first.header.Get("Content-Type") || n.Load() != 1 {
+			if replay.Header.Get("Idempotency-Replay") != "omitted" ||
+				replay.Header.Get("Content-Type") != first.Header.Get("Content-Type") || n.Load() != 1 {
 				t.Fatalf("replay %v, runs %d; want Idempotency-Replay: omitted, first's Content-Type %q, 1 run",
-					replay.header, n.Load(), first.header.Get("Content-Type"))
+					replay.Header, n.Load(), first.Header.Get("Content-Type"))
 			}
 		})
 	}

@@ -2,13 +2,9 @@ package idemfiber3_test
 
 import (
 	"context"
-	"encoding/json"
-	"io"
-	"maps"
 	"net"
 	"net/http"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 
@@ -16,6 +12,7 @@ import (
 
 	"github.com/idemgen/idemgen/runtime/idemfiber3"
 	"github.com/idemgen/idemgen/runtime/idempotency"
+	"github.com/idemgen/idemgen/runtime/internal/adaptertest"
 )
 
 // mount puts handler h on POST path behind m, one way or the other.
@@ -100,82 +97,25 @@ func start(t *testing.T, app *fiber.App) *server {
 	return &server{t: t, base: "http://" + ln.Addr().String(), c: &http.Client{Transport: tr}}
 }
 
-// answer is a response as the client got it.
-type answer struct {
-	status int
-	header http.Header
-	body   string
-}
-
 // post sends a POST with key (none if empty) and body; extra are more
 // header lines, name then value.
-func (s *server) post(path, key, body string, extra ...string) answer {
+func (s *server) post(path, key, body string, extra ...string) adaptertest.Reply {
 	return s.do(http.MethodPost, path, key, body, extra...)
 }
 
-func (s *server) do(method, path, key, body string, extra ...string) answer {
+func (s *server) do(method, path, key, body string, extra ...string) adaptertest.Reply {
 	s.t.Helper()
-	req, err := http.NewRequest(method, s.base+path, strings.NewReader(body))
+	a, err := adaptertest.Send(s.c, method, s.base+path, key, body, extra...)
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	if key != "" {
-		req.Header.Set("Idempotency-Key", key)
-	}
-	for i := 0; i+1 < len(extra); i += 2 {
-		req.Header[extra[i]] = append(req.Header[extra[i]], extra[i+1]) // as given: no canonical form
-	}
-	resp, err := s.c.Do(req)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	return answer{resp.StatusCode, resp.Header, string(b)}
+	return a
 }
 
 // wantStatus checks a's status and, when body is not "", its body.
-func wantStatus(t *testing.T, a answer, status int, body string) {
+func wantStatus(t *testing.T, a adaptertest.Reply, status int, body string) {
 	t.Helper()
-	if a.status != status || (body != "" && a.body != body) {
-		t.Fatalf("got %d %q, want %d %q", a.status, a.body, status, body)
-	}
-}
-
-// wantReplay checks that replay is first as sent again: the same status,
-// body and headers (but Date), plus Idempotency-Replayed: true.
-func wantReplay(t *testing.T, first, replay answer) {
-	t.Helper()
-	if got := replay.header.Get(idempotency.HeaderIdempotencyReplayed); got != "true" {
-		t.Errorf("replay: Idempotency-Replayed %q, want true", got)
-	}
-	if first.header.Get(idempotency.HeaderIdempotencyReplayed) != "" {
-		t.Errorf("first response marked as a replay")
-	}
-	if replay.status != first.status || replay.body != first.body {
-		t.Errorf("replay %d %q, first %d %q", replay.status, replay.body, first.status, first.body)
-	}
-	a, b := maps.Clone(first.header), maps.Clone(replay.header)
-	for _, h := range []http.Header{a, b} {
-		delete(h, "Date")
-		delete(h, idempotency.HeaderIdempotencyReplayed)
-	}
-	if !maps.EqualFunc(a, b, slices.Equal) {
-		t.Errorf("replay headers\n%v\nfirst\n%v", b, a)
-	}
-}
-
-// wantProblem checks a problem+json answer with code.
-func wantProblem(t *testing.T, a answer, status int, code string) {
-	t.Helper()
-	var p struct{ Code string }
-	if err := json.Unmarshal([]byte(a.body), &p); err != nil {
-		t.Fatalf("%d %q: %v", a.status, a.body, err)
-	}
-	if a.status != status || p.Code != code || a.header.Get("Content-Type") != "application/problem+json" {
-		t.Fatalf("got %d %s %q, want %d %s problem+json", a.status, a.header.Get("Content-Type"), a.body, status, code)
+	if a.Status != status || (body != "" && a.Body != body) {
+		t.Fatalf("got %d %q, want %d %q", a.Status, a.Body, status, body)
 	}
 }

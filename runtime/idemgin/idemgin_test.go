@@ -1,12 +1,10 @@
 package idemgin_test
 
 import (
-	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"reflect"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -15,6 +13,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/idemgen/idemgen/runtime/idemgin"
 	"github.com/idemgen/idemgen/runtime/idempotency"
+	"github.com/idemgen/idemgen/runtime/internal/adaptertest"
 )
 
 func init() { gin.SetMode(gin.TestMode) }
@@ -62,77 +61,6 @@ func start(t *testing.T, r http.Handler) string {
 	return srv.URL
 }
 
-type reply struct {
-	status int
-	header http.Header
-	body   string
-}
-
-func send(method, url, key, body string) (reply, error) {
-	req, err := http.NewRequest(method, url, strings.NewReader(body))
-	if err != nil {
-		return reply{}, err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	if key != "" {
-		req.Header.Set(idempotency.HeaderIdempotencyKey, key)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return reply{}, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	return reply{resp.StatusCode, resp.Header, string(b)}, err
-}
-
-func post(t *testing.T, url, key, body string) reply {
-	t.Helper()
-	r, err := send(http.MethodPost, url, key, body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
-}
-
-// sent is a response's headers as a replay must repeat them: all but Date
-// and the replay marker.
-func sent(h http.Header) http.Header {
-	h = h.Clone()
-	h.Del("Date")
-	h.Del(idempotency.HeaderIdempotencyReplayed)
-	return h
-}
-
-// checkReplay asserts that again repeats first, marked as a replay.
-func checkReplay(t *testing.T, first, again reply) {
-	t.Helper()
-	if again.status != first.status || again.body != first.body {
-		t.Errorf("replay = %d %q, want %d %q", again.status, again.body, first.status, first.body)
-	}
-	if got, want := sent(again.header), sent(first.header); !reflect.DeepEqual(got, want) {
-		t.Errorf("replay headers = %v, want %v", got, want)
-	}
-	if got := again.header.Get(idempotency.HeaderIdempotencyReplayed); got != "true" {
-		t.Errorf("replay %s = %q, want true", idempotency.HeaderIdempotencyReplayed, got)
-	}
-	if first.header.Get(idempotency.HeaderIdempotencyReplayed) != "" {
-		t.Errorf("first response is marked as a replay")
-	}
-}
-
-// checkProblem asserts a problem+json answer with this status and code.
-func checkProblem(t *testing.T, r reply, status int, code string) {
-	t.Helper()
-	var p struct{ Code string }
-	if err := json.Unmarshal([]byte(r.body), &p); err != nil || r.status != status || p.Code != code {
-		t.Fatalf("got %d %q (%v), want %d with code %s", r.status, r.body, err, status, code)
-	}
-	if ct := r.header.Get("Content-Type"); ct != "application/problem+json" {
-		t.Errorf("Content-Type = %q, want application/problem+json", ct)
-	}
-}
-
 // created answers 201 with c.JSON and a header of its own, counting runs.
 func created(n *atomic.Int32) gin.HandlerFunc {
 	return func(c *gin.Context) {
@@ -149,18 +77,18 @@ func TestReplay(t *testing.T) {
 		mt.add(r, newMiddleware(), "/orders", created(&n))
 		url := start(t, r) + "/orders"
 
-		first := post(t, url, "k1", `{"amount":5}`)
-		if first.status != http.StatusCreated || first.body != `{"order":"A-1","run":1}` {
-			t.Fatalf("first = %d %q", first.status, first.body)
+		first := adaptertest.Post(t, url, "k1", `{"amount":5}`)
+		if first.Status != http.StatusCreated || first.Body != `{"order":"A-1","run":1}` {
+			t.Fatalf("first = %d %q", first.Status, first.Body)
 		}
-		if ct := first.header.Get("Content-Type"); ct != "application/json; charset=utf-8" {
+		if ct := first.Header.Get("Content-Type"); ct != "application/json; charset=utf-8" {
 			t.Errorf("Content-Type = %q", ct)
 		}
-		if first.header.Get("X-Order") != "A-1" {
-			t.Errorf("X-Order missing: %v", first.header)
+		if first.Header.Get("X-Order") != "A-1" {
+			t.Errorf("X-Order missing: %v", first.Header)
 		}
-		again := post(t, url, "k1", `{"amount":5}`)
-		checkReplay(t, first, again)
+		again := adaptertest.Post(t, url, "k1", `{"amount":5}`)
+		adaptertest.CheckReplay(t, first, again)
 		if n.Load() != 1 {
 			t.Errorf("handler ran %d times, want 1", n.Load())
 		}
@@ -178,19 +106,19 @@ func TestInFlight(t *testing.T) {
 		})
 		url := start(t, r) + "/orders"
 
-		done := make(chan reply, 1)
+		done := make(chan adaptertest.Reply, 1)
 		go func() {
-			first, err := send(http.MethodPost, url, "k1", `{}`)
+			first, err := adaptertest.SendJSON(http.MethodPost, url, "k1", `{}`)
 			if err != nil {
 				t.Error(err)
 			}
 			done <- first
 		}()
 		<-started
-		checkProblem(t, post(t, url, "k1", `{}`), http.StatusConflict, idempotency.CodeKeyInUse)
+		adaptertest.CheckProblem(t, adaptertest.Post(t, url, "k1", `{}`), http.StatusConflict, idempotency.CodeKeyInUse)
 		close(release)
-		if first := <-done; first.status != http.StatusCreated {
-			t.Errorf("first = %d %q, want 201", first.status, first.body)
+		if first := <-done; first.Status != http.StatusCreated {
+			t.Errorf("first = %d %q, want 201", first.Status, first.Body)
 		}
 	})
 }
@@ -202,8 +130,8 @@ func TestChangedBody(t *testing.T) {
 		mt.add(r, newMiddleware(), "/orders", created(&n))
 		url := start(t, r) + "/orders"
 
-		post(t, url, "k1", `{"amount":5}`)
-		checkProblem(t, post(t, url, "k1", `{"amount":6}`), http.StatusUnprocessableEntity, idempotency.CodeKeyReused)
+		adaptertest.Post(t, url, "k1", `{"amount":5}`)
+		adaptertest.CheckProblem(t, adaptertest.Post(t, url, "k1", `{"amount":6}`), http.StatusUnprocessableEntity, idempotency.CodeKeyReused)
 		if n.Load() != 1 {
 			t.Errorf("handler ran %d times, want 1", n.Load())
 		}
@@ -217,7 +145,7 @@ func TestKeyMissing(t *testing.T) {
 		mt.add(r, newMiddleware(idempotency.WithKeyRequired(true)), "/orders", created(&n))
 		url := start(t, r) + "/orders"
 
-		checkProblem(t, post(t, url, "", `{}`), http.StatusBadRequest, idempotency.CodeKeyMissing)
+		adaptertest.CheckProblem(t, adaptertest.Post(t, url, "", `{}`), http.StatusBadRequest, idempotency.CodeKeyMissing)
 		if n.Load() != 0 {
 			t.Errorf("handler ran %d times, want 0", n.Load())
 		}
@@ -234,10 +162,10 @@ func TestUnguardedRoute(t *testing.T) {
 		r.POST("/plain", created(&plain))
 		base := start(t, r)
 
-		post(t, base+"/orders", "k1", `{}`)
+		adaptertest.Post(t, base+"/orders", "k1", `{}`)
 		for range 2 {
-			if got := post(t, base+"/plain", "k1", `{}`); got.header.Get(idempotency.HeaderIdempotencyReplayed) != "" {
-				t.Errorf("unguarded route replayed: %v", got.header)
+			if got := adaptertest.Post(t, base+"/plain", "k1", `{}`); got.Header.Get(idempotency.HeaderIdempotencyReplayed) != "" {
+				t.Errorf("unguarded route replayed: %v", got.Header)
 			}
 		}
 		if plain.Load() != 2 || guarded.Load() != 1 {
@@ -264,8 +192,8 @@ func TestNoKeyPassesThrough(t *testing.T) {
 		url := start(t, r) + "/orders"
 
 		for range 2 {
-			if got := post(t, url, "", `{}`); got.status != http.StatusAccepted || got.header.Get("X-Late") != "yes" {
-				t.Errorf("got %d %v, want 202 with X-Late", got.status, got.header)
+			if got := adaptertest.Post(t, url, "", `{}`); got.Status != http.StatusAccepted || got.Header.Get("X-Late") != "yes" {
+				t.Errorf("got %d %v, want 202 with X-Late", got.Status, got.Header)
 			}
 		}
 		if n.Load() != 2 {
@@ -315,18 +243,18 @@ func TestAnswers(t *testing.T) {
 				})
 				url := start(t, r) + "/orders"
 
-				first := post(t, url, "k1", `{}`)
-				if first.status != tc.status || first.header.Get("Content-Type") != tc.ct {
-					t.Fatalf("first = %d %q, want %d %q", first.status, first.header.Get("Content-Type"), tc.status, tc.ct)
+				first := adaptertest.Post(t, url, "k1", `{}`)
+				if first.Status != tc.status || first.Header.Get("Content-Type") != tc.ct {
+					t.Fatalf("first = %d %q, want %d %q", first.Status, first.Header.Get("Content-Type"), tc.status, tc.ct)
 				}
-				again := post(t, url, "k1", `{}`)
+				again := adaptertest.Post(t, url, "k1", `{}`)
 				if !tc.stored {
-					if again.status != tc.status || again.header.Get(idempotency.HeaderIdempotencyReplayed) != "" || n.Load() != 2 {
-						t.Errorf("retry = %d %v after %d runs, want the handler run again", again.status, again.header, n.Load())
+					if again.Status != tc.status || again.Header.Get(idempotency.HeaderIdempotencyReplayed) != "" || n.Load() != 2 {
+						t.Errorf("retry = %d %v after %d runs, want the handler run again", again.Status, again.Header, n.Load())
 					}
 					return
 				}
-				checkReplay(t, first, again)
+				adaptertest.CheckReplay(t, first, again)
 				if n.Load() != 1 {
 					t.Errorf("handler ran %d times, want 1", n.Load())
 				}
@@ -376,17 +304,17 @@ func TestHandlerSees(t *testing.T) {
 		url := start(t, r) + "/orders/42/pay"
 
 		body := `{"amount":5,"currency":"EUR"}`
-		first := post(t, url, "k-pay", body)
+		first := adaptertest.Post(t, url, "k-pay", body)
 		want := seen{body, "42", "t-9", "k-pay", true, "k-pay"}
 		if got := <-handler; got != want {
 			t.Errorf("handler saw %+v, want %+v", got, want)
 		}
-		wantOut := outcome{http.StatusCreated, len(first.body), true, true}
+		wantOut := outcome{http.StatusCreated, len(first.Body), true, true}
 		if got := <-after; got != wantOut {
 			t.Errorf("after the handler: %+v, want %+v", got, wantOut)
 		}
-		again := post(t, url, "k-pay", body)
-		checkReplay(t, first, again)
+		again := adaptertest.Post(t, url, "k-pay", body)
+		adaptertest.CheckReplay(t, first, again)
 		if got := <-after; got != wantOut {
 			t.Errorf("after a replay: %+v, want %+v", got, wantOut)
 		}
@@ -419,8 +347,8 @@ func TestWriterBookkeeping(t *testing.T) {
 		})
 		url := start(t, r) + "/orders"
 
-		if got := post(t, url, "k1", `{}`); got.status != http.StatusAccepted || got.body != "queued" {
-			t.Fatalf("got %d %q", got.status, got.body)
+		if got := adaptertest.Post(t, url, "k1", `{}`); got.Status != http.StatusAccepted || got.Body != "queued" {
+			t.Fatalf("got %d %q", got.Status, got.Body)
 		}
 		want := [3]state{{200, -1, false}, {202, -1, false}, {202, 6, true}}
 		if got := <-states; got != want {
@@ -453,19 +381,19 @@ func TestErrorsWrittenAfterHandler(t *testing.T) {
 		mt.add(r, newMiddleware(), "/orders", declined)
 		url := start(t, r) + "/orders"
 
-		first := post(t, url, "k1", `{}`)
-		if first.status != http.StatusPaymentRequired || !strings.Contains(first.body, "card declined") {
-			t.Fatalf("first = %d %q", first.status, first.body)
+		first := adaptertest.Post(t, url, "k1", `{}`)
+		if first.Status != http.StatusPaymentRequired || !strings.Contains(first.Body, "card declined") {
+			t.Fatalf("first = %d %q", first.Status, first.Body)
 		}
 		// The status and headers went out as recorded when Serve
 		// returned: the Content-Type c.JSON sets afterwards is not sent
 		// (net/http sniffs one for the body instead).
-		if ct := first.header.Get("Content-Type"); strings.HasPrefix(ct, "application/json") {
+		if ct := first.Header.Get("Content-Type"); strings.HasPrefix(ct, "application/json") {
 			t.Errorf("first Content-Type = %q: a header set after Serve returned was sent", ct)
 		}
-		again := post(t, url, "k1", `{}`)
-		if again.status != http.StatusPaymentRequired || again.body != "" || again.header.Get(idempotency.HeaderIdempotencyReplayed) != "true" {
-			t.Errorf("replay = %d %q %v, want the status alone, replayed", again.status, again.body, again.header)
+		again := adaptertest.Post(t, url, "k1", `{}`)
+		if again.Status != http.StatusPaymentRequired || again.Body != "" || again.Header.Get(idempotency.HeaderIdempotencyReplayed) != "true" {
+			t.Errorf("replay = %d %q %v, want the status alone, replayed", again.Status, again.Body, again.Header)
 		}
 	})
 	t.Run("InsideMiddleware", func(t *testing.T) {
@@ -473,11 +401,11 @@ func TestErrorsWrittenAfterHandler(t *testing.T) {
 		r.POST("/orders", idemgin.Middleware(newMiddleware()), writeErrors, declined)
 		url := start(t, r) + "/orders"
 
-		first := post(t, url, "k1", `{}`)
-		if first.status != http.StatusPaymentRequired || first.body != `{"error":"card declined"}` {
-			t.Fatalf("first = %d %q", first.status, first.body)
+		first := adaptertest.Post(t, url, "k1", `{}`)
+		if first.Status != http.StatusPaymentRequired || first.Body != `{"error":"card declined"}` {
+			t.Fatalf("first = %d %q", first.Status, first.Body)
 		}
-		checkReplay(t, first, post(t, url, "k1", `{}`))
+		adaptertest.CheckReplay(t, first, adaptertest.Post(t, url, "k1", `{}`))
 	})
 }
 
@@ -503,14 +431,14 @@ func TestPanicReleasesKey(t *testing.T) {
 		})
 		url := start(t, r) + "/orders"
 
-		if got := post(t, url, "k1", `{}`); got.status != http.StatusInternalServerError {
-			t.Fatalf("panic answered %d, want recovery's 500", got.status)
+		if got := adaptertest.Post(t, url, "k1", `{}`); got.Status != http.StatusInternalServerError {
+			t.Fatalf("panic answered %d, want recovery's 500", got.Status)
 		}
 		if !<-restored {
 			t.Errorf("c.Writer or c.Request not restored on a panic")
 		}
-		if got := post(t, url, "k1", `{}`); got.status != http.StatusCreated || got.header.Get(idempotency.HeaderIdempotencyReplayed) != "" {
-			t.Fatalf("retry = %d %v, want a fresh 201", got.status, got.header)
+		if got := adaptertest.Post(t, url, "k1", `{}`); got.Status != http.StatusCreated || got.Header.Get(idempotency.HeaderIdempotencyReplayed) != "" {
+			t.Fatalf("retry = %d %v, want a fresh 201", got.Status, got.Header)
 		}
 		if n.Load() != 2 {
 			t.Errorf("handler ran %d times, want 2", n.Load())
@@ -533,14 +461,14 @@ func TestFlush(t *testing.T) {
 		})
 		url := start(t, r) + "/orders"
 
-		first := post(t, url, "k1", `{}`)
-		if first.status != http.StatusAccepted || first.body != "data: 1\n\n" {
-			t.Fatalf("first = %d %q", first.status, first.body)
+		first := adaptertest.Post(t, url, "k1", `{}`)
+		if first.Status != http.StatusAccepted || first.Body != "data: 1\n\n" {
+			t.Fatalf("first = %d %q", first.Status, first.Body)
 		}
-		again := post(t, url, "k1", `{}`)
-		if again.status != http.StatusAccepted || again.body != "" || again.header.Get("Idempotency-Replay") != "omitted" ||
-			again.header.Get("Content-Type") != "text/event-stream" || n.Load() != 1 {
-			t.Errorf("replay = %d %q %v after %d runs", again.status, again.body, again.header, n.Load())
+		again := adaptertest.Post(t, url, "k1", `{}`)
+		if again.Status != http.StatusAccepted || again.Body != "" || again.Header.Get("Idempotency-Replay") != "omitted" ||
+			again.Header.Get("Content-Type") != "text/event-stream" || n.Load() != 1 {
+			t.Errorf("replay = %d %q %v after %d runs", again.Status, again.Body, again.Header, n.Load())
 		}
 	})
 }
@@ -573,8 +501,8 @@ func TestHijack(t *testing.T) {
 		url := start(t, r) + "/orders"
 
 		for range 2 {
-			if got := post(t, url, "k1", `{}`); got.status != http.StatusOK || got.body != "hi" {
-				t.Fatalf("got %d %q", got.status, got.body)
+			if got := adaptertest.Post(t, url, "k1", `{}`); got.Status != http.StatusOK || got.Body != "hi" {
+				t.Fatalf("got %d %q", got.Status, got.Body)
 			}
 			<-released
 		}
@@ -595,11 +523,11 @@ func TestTwoLayers(t *testing.T) {
 	mounts[0].add(g, m, "/orders", created(&n))
 	url := start(t, r) + "/v1/orders"
 
-	first := post(t, url, "k1", `{}`)
-	if first.status != http.StatusCreated || first.header.Get("Content-Type") != "application/json; charset=utf-8" {
-		t.Fatalf("first = %d %v", first.status, first.header)
+	first := adaptertest.Post(t, url, "k1", `{}`)
+	if first.Status != http.StatusCreated || first.Header.Get("Content-Type") != "application/json; charset=utf-8" {
+		t.Fatalf("first = %d %v", first.Status, first.Header)
 	}
-	checkReplay(t, first, post(t, url, "k1", `{}`))
+	adaptertest.CheckReplay(t, first, adaptertest.Post(t, url, "k1", `{}`))
 	if n.Load() != 1 {
 		t.Errorf("handler ran %d times, want 1", n.Load())
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/idemgen/idemgen/runtime/idemiris"
 	"github.com/idemgen/idemgen/runtime/idempotency"
+	"github.com/idemgen/idemgen/runtime/internal/adaptertest"
 	"github.com/kataras/iris/v12"
 	"github.com/kataras/iris/v12/middleware/recover"
 )
@@ -34,17 +35,17 @@ func TestReplay(t *testing.T) {
 		})
 		url := start(t, app) + "/payments"
 
-		first := post(t, url, "k1", `{"amount":250}`)
-		if first.status != http.StatusCreated || first.body != `{"amount":250,"run":1}`+"\n" {
-			t.Fatalf("first = %d %q", first.status, first.body)
+		first := adaptertest.Post(t, url, "k1", `{"amount":250}`)
+		if first.Status != http.StatusCreated || first.Body != `{"amount":250,"run":1}`+"\n" {
+			t.Fatalf("first = %d %q", first.Status, first.Body)
 		}
-		if ct := first.header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		if ct := first.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
 			t.Errorf("Content-Type = %q, want application/json", ct)
 		}
-		if got := first.header.Get("X-Payment"); got != "pay_1" {
+		if got := first.Header.Get("X-Payment"); got != "pay_1" {
 			t.Errorf("X-Payment = %q, want pay_1", got)
 		}
-		checkReplay(t, first, post(t, url, "k1", `{"amount":250}`))
+		adaptertest.CheckReplay(t, first, adaptertest.Post(t, url, "k1", `{"amount":250}`))
 		if n := runs.Load(); n != 1 {
 			t.Errorf("handler ran %d times, want 1", n)
 		}
@@ -65,17 +66,17 @@ func TestInFlightConflict(t *testing.T) {
 		url := start(t, app) + "/slow"
 
 		type result struct {
-			r   reply
+			r   adaptertest.Reply
 			err error
 		}
 		firstc, secondc := make(chan result, 1), make(chan result, 1)
 		go func() {
-			r, err := send(http.MethodPost, url, "k1", `{}`, "")
+			r, err := adaptertest.SendJSON(http.MethodPost, url, "k1", `{}`)
 			firstc <- result{r, err}
 		}()
 		<-entered
 		go func() {
-			r, err := send(http.MethodPost, url, "k1", `{}`, "")
+			r, err := adaptertest.SendJSON(http.MethodPost, url, "k1", `{}`)
 			secondc <- result{r, err}
 		}()
 		select {
@@ -84,8 +85,8 @@ func TestInFlightConflict(t *testing.T) {
 				t.Error(res.err)
 				break
 			}
-			checkProblem(t, res.r, http.StatusConflict, idempotency.CodeKeyInUse)
-			if res.r.header.Get("Retry-After") == "" {
+			adaptertest.CheckProblem(t, res.r, http.StatusConflict, idempotency.CodeKeyInUse)
+			if res.r.Header.Get("Retry-After") == "" {
 				t.Error("409 without Retry-After")
 			}
 		case <-entered:
@@ -93,8 +94,8 @@ func TestInFlightConflict(t *testing.T) {
 		}
 		close(release)
 		res := <-firstc
-		if res.err != nil || res.r.status != http.StatusCreated {
-			t.Errorf("first = %d %v, want 201", res.r.status, res.err)
+		if res.err != nil || res.r.Status != http.StatusCreated {
+			t.Errorf("first = %d %v, want 201", res.r.Status, res.err)
 		}
 	})
 }
@@ -108,10 +109,10 @@ func TestChangedBody(t *testing.T) {
 			ctx.StatusCode(http.StatusCreated)
 		})
 		url := start(t, app) + "/payments"
-		if r := post(t, url, "k1", `{"amount":1}`); r.status != http.StatusCreated {
-			t.Fatalf("first = %d", r.status)
+		if r := adaptertest.Post(t, url, "k1", `{"amount":1}`); r.Status != http.StatusCreated {
+			t.Fatalf("first = %d", r.Status)
 		}
-		checkProblem(t, post(t, url, "k1", `{"amount":2}`), http.StatusUnprocessableEntity, idempotency.CodeKeyReused)
+		adaptertest.CheckProblem(t, adaptertest.Post(t, url, "k1", `{"amount":2}`), http.StatusUnprocessableEntity, idempotency.CodeKeyReused)
 		if n := runs.Load(); n != 1 {
 			t.Errorf("handler ran %d times, want 1", n)
 		}
@@ -127,7 +128,7 @@ func TestKeyMissing(t *testing.T) {
 			runs.Add(1)
 		})
 		url := start(t, app) + "/payments"
-		checkProblem(t, post(t, url, "", `{}`), http.StatusBadRequest, idempotency.CodeKeyMissing)
+		adaptertest.CheckProblem(t, adaptertest.Post(t, url, "", `{}`), http.StatusBadRequest, idempotency.CodeKeyMissing)
 		if n := runs.Load(); n != 0 {
 			t.Errorf("handler ran %d times, want 0", n)
 		}
@@ -145,13 +146,13 @@ func TestUnguarded(t *testing.T) {
 	app.Put("/put", idemiris.Middleware(m), h)
 	base := start(t, app)
 	for i, url := range []string{base + "/plain", base + "/plain"} {
-		r := post(t, url, "k1", `{}`)
-		if r.status != http.StatusCreated || r.header.Get(idempotency.HeaderIdempotencyReplayed) != "" {
-			t.Errorf("request %d = %d %v", i, r.status, r.header)
+		r := adaptertest.Post(t, url, "k1", `{}`)
+		if r.Status != http.StatusCreated || r.Header.Get(idempotency.HeaderIdempotencyReplayed) != "" {
+			t.Errorf("request %d = %d %v", i, r.Status, r.Header)
 		}
 	}
 	for range 2 {
-		if _, err := send(http.MethodPut, base+"/put", "k1", `{}`, ""); err != nil {
+		if _, err := adaptertest.SendJSON(http.MethodPut, base+"/put", "k1", `{}`); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -206,18 +207,18 @@ func TestFrameworkAnswers(t *testing.T) {
 					tc.h(ctx)
 				})
 				url := start(t, app) + "/op"
-				first := post(t, url, "k1", `{}`)
-				if first.status != tc.status || first.body != tc.body {
-					t.Fatalf("first = %d %q, want %d %q", first.status, first.body, tc.status, tc.body)
+				first := adaptertest.Post(t, url, "k1", `{}`)
+				if first.Status != tc.status || first.Body != tc.body {
+					t.Fatalf("first = %d %q, want %d %q", first.Status, first.Body, tc.status, tc.body)
 				}
-				again := post(t, url, "k1", `{}`)
+				again := adaptertest.Post(t, url, "k1", `{}`)
 				if !tc.stored {
-					if again.header.Get(idempotency.HeaderIdempotencyReplayed) != "" || runs.Load() != 2 {
-						t.Errorf("a %d was stored: retry %d %v, handler ran %d times", tc.status, again.status, again.header, runs.Load())
+					if again.Header.Get(idempotency.HeaderIdempotencyReplayed) != "" || runs.Load() != 2 {
+						t.Errorf("a %d was stored: retry %d %v, handler ran %d times", tc.status, again.Status, again.Header, runs.Load())
 					}
 					return
 				}
-				checkReplay(t, first, again)
+				adaptertest.CheckReplay(t, first, again)
 				if n := runs.Load(); n != 1 {
 					t.Errorf("handler ran %d times, want 1", n)
 				}
@@ -241,14 +242,14 @@ func TestOnErrorCode(t *testing.T) {
 			ctx.StopWithStatus(http.StatusConflict)
 		})
 		url := start(t, app) + "/op"
-		first := post(t, url, "k1", `{}`)
-		if first.status != http.StatusConflict || first.body != `{"page":"conflict"}`+"\n" {
-			t.Fatalf("first = %d %q", first.status, first.body)
+		first := adaptertest.Post(t, url, "k1", `{}`)
+		if first.Status != http.StatusConflict || first.Body != `{"page":"conflict"}`+"\n" {
+			t.Fatalf("first = %d %q", first.Status, first.Body)
 		}
 		if !<-stopped {
 			t.Error("after Serve the chain is no longer stopped")
 		}
-		checkReplay(t, first, post(t, url, "k1", `{}`))
+		adaptertest.CheckReplay(t, first, adaptertest.Post(t, url, "k1", `{}`))
 		<-stopped
 		if n := runs.Load(); n != 1 {
 			t.Errorf("handler ran %d times, want 1", n)
@@ -299,16 +300,16 @@ func TestHandlerContext(t *testing.T) {
 		url := start(t, app) + "/orders/o42/pay"
 
 		payload := `{"amount":250,"note":"` + strings.Repeat("x", 5000) + `"}`
-		first := post(t, url, "k1", payload)
+		first := adaptertest.Post(t, url, "k1", payload)
 		var got struct{ ID, Tenant, Key, Body string }
-		if err := json.Unmarshal([]byte(first.body), &got); err != nil {
-			t.Fatalf("first = %d %q: %v", first.status, first.body, err)
+		if err := json.Unmarshal([]byte(first.Body), &got); err != nil {
+			t.Fatalf("first = %d %q: %v", first.Status, first.Body, err)
 		}
 		if got.ID != "o42" || got.Tenant != "acme" || got.Key != "k1" || got.Body != payload {
 			t.Errorf("handler saw id %q tenant %q key %q body of %d bytes", got.ID, got.Tenant, got.Key, len(got.Body))
 		}
-		again := post(t, url, "k1", payload)
-		checkReplay(t, first, again)
+		again := adaptertest.Post(t, url, "k1", payload)
+		adaptertest.CheckReplay(t, first, again)
 		for i, e := range []entry{<-logs, <-logs} {
 			if e.status != http.StatusCreated || e.size <= 0 || !e.same {
 				t.Errorf("logger, request %d: %+v, want status 201, a size, request and writer restored", i, e)
@@ -341,14 +342,14 @@ func TestPanicReleasesKey(t *testing.T) {
 		})
 		url := start(t, app) + "/op"
 		// iris's page for the 500, readable (decompressed) under compression.
-		if r := post(t, url, "k1", `{}`); r.status != http.StatusInternalServerError || r.body != "Internal Server Error" {
-			t.Fatalf("panicking request = %d %q, want 500 Internal Server Error", r.status, r.body)
+		if r := adaptertest.Post(t, url, "k1", `{}`); r.Status != http.StatusInternalServerError || r.Body != "Internal Server Error" {
+			t.Fatalf("panicking request = %d %q, want 500 Internal Server Error", r.Status, r.Body)
 		}
-		retry := post(t, url, "k1", `{}`)
-		if retry.status != http.StatusCreated || runs.Load() != 2 {
-			t.Fatalf("retry = %d, handler ran %d times; want 201, 2", retry.status, runs.Load())
+		retry := adaptertest.Post(t, url, "k1", `{}`)
+		if retry.Status != http.StatusCreated || runs.Load() != 2 {
+			t.Fatalf("retry = %d, handler ran %d times; want 201, 2", retry.Status, runs.Load())
 		}
-		checkReplay(t, retry, post(t, url, "k1", `{}`))
+		adaptertest.CheckReplay(t, retry, adaptertest.Post(t, url, "k1", `{}`))
 		for i := range 3 {
 			if !<-restored {
 				t.Errorf("request %d: request or writer not restored", i)
@@ -373,18 +374,18 @@ func TestCompressionNegotiatedPerReplay(t *testing.T) {
 			for _, order := range [][2]string{{"gzip", "identity"}, {"identity", "gzip"}} {
 				key := "k-" + order[0]
 				for _, enc := range order {
-					r, err := send(http.MethodPost, url, key, `{}`, enc)
+					r, err := adaptertest.SendJSON(http.MethodPost, url, key, `{}`, "Accept-Encoding", enc)
 					if err != nil {
 						t.Fatal(err)
 					}
-					body := r.body
+					body := r.Body
 					if enc == "gzip" {
 						body = gunzip(t, r)
-					} else if ce := r.header.Get("Content-Encoding"); ce != "" {
+					} else if ce := r.Header.Get("Content-Encoding"); ce != "" {
 						t.Errorf("%s after %s: Content-Encoding %q", enc, order[0], ce)
 					}
-					if r.status != http.StatusCreated || body != `{"ok":true}`+"\n" {
-						t.Errorf("%s after %s: %d %q", enc, order[0], r.status, body)
+					if r.Status != http.StatusCreated || body != `{"ok":true}`+"\n" {
+						t.Errorf("%s after %s: %d %q", enc, order[0], r.Status, body)
 					}
 				}
 			}
@@ -392,13 +393,13 @@ func TestCompressionNegotiatedPerReplay(t *testing.T) {
 	}
 }
 
-func gunzip(t *testing.T, r reply) string {
+func gunzip(t *testing.T, r adaptertest.Reply) string {
 	t.Helper()
-	if ce := r.header.Get("Content-Encoding"); ce != "gzip" {
+	if ce := r.Header.Get("Content-Encoding"); ce != "gzip" {
 		t.Errorf("Content-Encoding = %q, want gzip", ce)
-		return r.body
+		return r.Body
 	}
-	zr, err := gzip.NewReader(bytes.NewReader([]byte(r.body)))
+	zr, err := gzip.NewReader(bytes.NewReader([]byte(r.Body)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -427,14 +428,14 @@ func TestOuterRecorderSeesResponse(t *testing.T) {
 			ctx.JSON(iris.Map{"ok": true})
 		})
 		url := start(t, app) + "/op"
-		first := post(t, url, "k1", `{}`)
-		if first.status != http.StatusCreated || first.body != `{"ok":true}`+"\n" {
-			t.Fatalf("first = %d %q", first.status, first.body)
+		first := adaptertest.Post(t, url, "k1", `{}`)
+		if first.Status != http.StatusCreated || first.Body != `{"ok":true}`+"\n" {
+			t.Fatalf("first = %d %q", first.Status, first.Body)
 		}
-		checkReplay(t, first, post(t, url, "k1", `{}`))
+		adaptertest.CheckReplay(t, first, adaptertest.Post(t, url, "k1", `{}`))
 		for i, b := range []string{<-bodies, <-bodies} {
-			if b != first.body {
-				t.Errorf("request %d: recorder holds %q, want %q", i, b, first.body)
+			if b != first.Body {
+				t.Errorf("request %d: recorder holds %q, want %q", i, b, first.Body)
 			}
 		}
 	}
@@ -458,20 +459,20 @@ func TestHandlerCompressWriter(t *testing.T) {
 			})
 			url := start(t, app) + "/op"
 			for i := range 2 {
-				r, err := send(http.MethodPost, url, "k1", `{}`, "gzip")
+				r, err := adaptertest.SendJSON(http.MethodPost, url, "k1", `{}`, "Accept-Encoding", "gzip")
 				if err != nil {
 					t.Fatal(err)
 				}
-				body := r.body
+				body := r.Body
 				if on || i == 1 {
 					body = gunzip(t, r)
-				} else if ce := r.header.Get("Content-Encoding"); ce != "" {
+				} else if ce := r.Header.Get("Content-Encoding"); ce != "" {
 					t.Errorf("CompressWriter(false): Content-Encoding %q", ce)
 				}
-				if r.status != http.StatusCreated || body != `{"ok":true}`+"\n" {
-					t.Errorf("CompressWriter(%v), request %d: %d %q", on, i, r.status, body)
+				if r.Status != http.StatusCreated || body != `{"ok":true}`+"\n" {
+					t.Errorf("CompressWriter(%v), request %d: %d %q", on, i, r.Status, body)
 				}
-				if replayed := r.header.Get(idempotency.HeaderIdempotencyReplayed) == "true"; replayed != (i == 1) {
+				if replayed := r.Header.Get(idempotency.HeaderIdempotencyReplayed) == "true"; replayed != (i == 1) {
 					t.Errorf("CompressWriter(%v), request %d: replayed %v", on, i, replayed)
 				}
 			}
@@ -517,9 +518,9 @@ func TestFlushStreams(t *testing.T) {
 					t.Fatalf("key %q: %d %q %q (%v, %v)", key, resp.StatusCode, part, rest, err, err2)
 				}
 			}
-			again := post(t, url, "k1", `{}`)
-			if again.status != http.StatusCreated || again.body != "" || again.header.Get("Idempotency-Replay") != "omitted" {
-				t.Errorf("replay = %d %q %v, want 201, no body, Idempotency-Replay: omitted", again.status, again.body, again.header)
+			again := adaptertest.Post(t, url, "k1", `{}`)
+			if again.Status != http.StatusCreated || again.Body != "" || again.Header.Get("Idempotency-Replay") != "omitted" {
+				t.Errorf("replay = %d %q %v, want 201, no body, Idempotency-Replay: omitted", again.Status, again.Body, again.Header)
 			}
 		})
 	}
@@ -559,9 +560,9 @@ func TestHijackNotStored(t *testing.T) {
 			})
 			url := start(t, app) + "/op"
 			for i, key := range []string{"k1", "k1", ""} { // "": m runs it unguarded
-				r := post(t, url, key, `{}`)
-				if r.status != http.StatusOK || r.body != "hijacked" {
-					t.Errorf("request %d = %d %q", i, r.status, r.body)
+				r := adaptertest.Post(t, url, key, `{}`)
+				if r.Status != http.StatusOK || r.Body != "hijacked" {
+					t.Errorf("request %d = %d %q", i, r.Status, r.Body)
 				}
 				if key == "" {
 					continue
