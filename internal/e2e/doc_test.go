@@ -4,13 +4,13 @@
 // checkout's runtime through a replace directive.
 //
 //   - TestEndToEnd builds every server target idemgen wraps (std-http,
-//     chi, gorilla, echo, gin, fiber, iris, and strict over each) and the
-//     route table alone beside models only, for testdata/payments.yaml, and
-//     drives each over real HTTP (fiber over fasthttp) from a test program
-//     run with `go test` inside the temporary module: replay, 409 in
-//     flight, 422, 400 on a missing key, an unmarked operation, and the
-//     framework's own error answer replayed as sent with its 5xx not
-//     stored.
+//     chi, gorilla, echo v4 and v5, gin, fiber v2 and v3, iris, and strict
+//     over each) and the route table alone beside models only, for
+//     testdata/payments.yaml, and drives each over real HTTP (fiber over
+//     fasthttp) from a test program run with `go test` inside the
+//     temporary module: replay, 409 in flight, 422, 400 on a missing key,
+//     an unmarked operation, and the framework's own error answer replayed
+//     as sent with its 5xx not stored.
 //   - TestEndToEndAugmented generates oapi-codegen's server and client
 //     from idemgen's augmented spec (-server-spec augmented), so the
 //     marked operations take params; the same HTTP checks run, and the
