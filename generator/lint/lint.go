@@ -204,19 +204,12 @@ func FromLoadError(err error) (findings []Finding, ok bool) {
 		return nil, false
 	}
 	for _, e := range es {
-		if !isNearMiss(e.Msg) {
+		if !e.Marker {
 			return nil, false
 		}
 		findings = append(findings, Finding{Origin: e.Origin, Rule: RuleNearMissMarker, Msg: e.Msg})
 	}
 	return findings, true
-}
-
-// isNearMiss recognises load's messages for a misspelt marker and for one
-// on a path item (mistakes.go), the only load errors that are a rule's.
-func isNearMiss(msg string) bool {
-	return strings.Contains(msg, "did you mean "+load.Extension+"?") ||
-		strings.Contains(msg, "reads the marker on operations only")
 }
 
 type linter struct {

@@ -14,6 +14,10 @@ import (
 type Error struct {
 	Origin model.Origin
 	Msg    string
+	// Marker is set for a misspelt x-idempotent, or the marker on a path
+	// item: a mistake in the marking itself, which idemgen -lint reports
+	// as a finding rather than a failure to read the document.
+	Marker bool
 }
 
 func (e *Error) Error() string { return e.Origin.String() + ": " + e.Msg }
@@ -51,6 +55,11 @@ func (es Errors) sorted() Errors {
 type errs struct{ list Errors }
 
 func (c *errs) add(o model.Origin, msg string) { c.list = append(c.list, &Error{Origin: o, Msg: msg}) }
+
+// addMarker adds a mistake in the marking itself (see Error.Marker).
+func (c *errs) addMarker(o model.Origin, msg string) {
+	c.list = append(c.list, &Error{Origin: o, Msg: msg, Marker: true})
+}
 
 // err returns the collected diagnostics as one error, or nil.
 func (c *errs) err() error {

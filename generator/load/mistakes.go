@@ -73,7 +73,7 @@ func (b *builder) checkOperation(path, method string, op *openapi3.Operation) bo
 				"which oapi-codegen and idemgen read with, ignores it, so the operationId and any x-idempotent of the operation it names would be lost; "+
 				"write %s in place, or $ref the whole path item", describeRef(v), route))
 		case nearMarker(k, v):
-			b.c.add(b.fieldOrigin(path, method, op, k), fmt.Sprintf("%s: did you mean %s? idemgen reads the marker only in that spelling and would ignore this key on %s",
+			b.c.addMarker(b.fieldOrigin(path, method, op, k), fmt.Sprintf("%s: did you mean %s? idemgen reads the marker only in that spelling and would ignore this key on %s",
 				k, Extension, route))
 		}
 	}
@@ -97,7 +97,7 @@ func (b *builder) checkPathItem(path string, item *openapi3.PathItem) {
 		default:
 			continue
 		}
-		b.c.add(b.itemOrigin(path, item, k), msg+"; move it into "+unsafeOperations(path, item))
+		b.c.addMarker(b.itemOrigin(path, item, k), msg+"; move it into "+unsafeOperations(path, item))
 	}
 }
 
