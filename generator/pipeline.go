@@ -58,18 +58,6 @@ func prepare(ctx context.Context, opts Options) (*pipeline, error) {
 	}
 	p := &pipeline{ctx: ctx, opts: opts, r: r, wants: map[string]bool{}}
 	p.warn(r.Warnings)
-	if opts.Stderr != nil {
-		// The one lint rule generation repeats: an authenticated
-		// operation whose keys every caller shares can replay one
-		// caller's response to another.
-		found, err := lint.UnscopedAuth(ctx, r)
-		if err != nil {
-			return nil, err
-		}
-		for _, f := range found {
-			p.warn([]string{f.String()})
-		}
-	}
 	if p.targets, err = opts.targets(r.Model.Format); err != nil {
 		return nil, err
 	}
@@ -88,10 +76,13 @@ func prepare(ctx context.Context, opts Options) (*pipeline, error) {
 // operation stays. It returns the input document too, for Resolve.
 func (p *pipeline) filter() (model.Model, *openapi3.T, error) {
 	if !p.wants[kindGo] {
-		return p.r.Model, nil, nil
+		return p.r.Model, nil, p.warnUnscoped(nil)
 	}
 	doc, err := p.r.Fresh(p.ctx)
 	if err != nil {
+		return model.Model{}, nil, err
+	}
+	if err := p.warnUnscoped(doc); err != nil {
 		return model.Model{}, nil, err
 	}
 	m, warnings := gocode.Filter(doc, p.cfg, p.r.Model)
@@ -183,6 +174,24 @@ func (p *pipeline) outputs(final model.Model, goOut result, spec specResult) []o
 
 // asResult holds a renderer's two results as one.
 func asResult(data []byte, err error) result { return result{data, err} }
+
+// warnUnscoped prints the one lint rule generation repeats: an
+// authenticated operation whose keys every caller shares can replay one
+// caller's response to another. It reads doc (nil: a fresh one, for a run
+// with no Go file) before Resolve rewrites it.
+func (p *pipeline) warnUnscoped(doc *openapi3.T) error {
+	if p.opts.Stderr == nil {
+		return nil
+	}
+	found, err := lint.UnscopedAuth(p.ctx, p.r, doc)
+	if err != nil {
+		return err
+	}
+	for _, f := range found {
+		p.warn([]string{f.String()})
+	}
+	return nil
+}
 
 // warn prints warnings, when Options.Stderr asks for them.
 func (p *pipeline) warn(warnings []string) {

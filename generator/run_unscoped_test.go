@@ -42,8 +42,17 @@ components:
 	if err := os.WriteFile(spec, []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// With a Go file the check reads the document the pipeline loaded for
+	// it; without one, a document of its own.
+	for _, goOut := range []string{Skip, filepath.Join(dir, DefaultGoOut)} {
+		checkUnscopedWarning(t, Options{Spec: spec, Package: "api", GoOut: goOut, SpecOut: Skip, DocsOut: Skip}, spec)
+	}
+}
+
+func checkUnscopedWarning(t *testing.T, opts Options, spec string) {
+	t.Helper()
 	var stderr strings.Builder
-	opts := Options{Spec: spec, Package: "api", GoOut: Skip, SpecOut: Skip, DocsOut: Skip, Stderr: &stderr}
+	opts.Stderr = &stderr
 	if err := Run(context.Background(), opts); err != nil {
 		t.Fatal(err)
 	}

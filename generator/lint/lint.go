@@ -175,15 +175,18 @@ func Lint(ctx context.Context, res *load.Result, opts Options) ([]Finding, error
 }
 
 // UnscopedAuth runs the unscoped-auth rule alone, for the generator to
-// print as a warning. It loads nothing when every marked operation scopes
-// its keys; otherwise it takes a document from res.Fresh (see Lint).
-func UnscopedAuth(ctx context.Context, res *load.Result) ([]Finding, error) {
+// print as a warning. doc is a document of res the caller already holds
+// (it is only read), or nil: then UnscopedAuth takes one from res.Fresh,
+// and only when some marked operation does not scope its keys.
+func UnscopedAuth(ctx context.Context, res *load.Result, doc *openapi3.T) ([]Finding, error) {
 	if !slices.ContainsFunc(res.Model.Operations, func(o model.Operation) bool { return len(o.Policy.ScopeHeaders) == 0 }) {
 		return nil, nil
 	}
-	doc, err := res.Fresh(ctx)
-	if err != nil {
-		return nil, err
+	if doc == nil {
+		var err error
+		if doc, err = res.Fresh(ctx); err != nil {
+			return nil, err
+		}
 	}
 	l := newLinter(res, doc)
 	for _, op := range l.operations() {

@@ -138,14 +138,14 @@ func TestDisable(t *testing.T) {
 
 func TestUnscopedAuthAlone(t *testing.T) {
 	ctx := context.Background()
-	fs, err := UnscopedAuth(ctx, loadSpec(t, "testdata/bad.yaml", load.Options{}))
+	fs, err := UnscopedAuth(ctx, loadSpec(t, "testdata/bad.yaml", load.Options{}), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got, want := places(fs), []string{"25:7 unscoped-auth"}; !slices.Equal(got, want) {
 		t.Errorf("UnscopedAuth = %q, want %q", got, want)
 	}
-	fs, err = UnscopedAuth(ctx, loadSpec(t, "testdata/clean.yaml", load.Options{}))
+	fs, err = UnscopedAuth(ctx, loadSpec(t, "testdata/clean.yaml", load.Options{}), nil)
 	if err != nil || len(fs) != 0 {
 		t.Errorf("UnscopedAuth on the clean spec = %v, %v", fs, err)
 	}
