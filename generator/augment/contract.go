@@ -92,7 +92,7 @@ func keyParameter(v keyVariant, swagger bool) *omap {
 	if v.scope != "" {
 		fmt.Fprintf(&b, " Keys are scoped by the request headers %s: callers that differ in them never share a key.", v.scope)
 	} else {
-		b.WriteString(" Keys are shared between callers: another caller sending the same key and the same request gets this result.")
+		b.WriteString(" Unless the server scopes keys by caller, they are shared between callers: another caller sending the same key and the same request gets this result.")
 	}
 	if v.storeErrors {
 		b.WriteString(" 5xx responses are stored and replayed too.")
