@@ -100,8 +100,7 @@ func (m *Middleware) Serve(w http.ResponseWriter, r *http.Request, next http.Han
 	key, present, kerr := requestKey(r.Header)
 	if !present {
 		if m.cfg.keyRequired {
-			m.emit(r, "", start, OutcomeKeyMissing, http.StatusBadRequest, nil)
-			probKeyMissing.write(w)
+			m.refuseMissing(w, r, start)
 			return
 		}
 		m.emit(r, "", start, OutcomeNoKey, 0, nil)
@@ -113,8 +112,7 @@ func (m *Middleware) Serve(w http.ResponseWriter, r *http.Request, next http.Han
 		return
 	}
 	if kerr != keyOK {
-		m.emit(r, "", start, OutcomeKeyInvalid, http.StatusBadRequest, kerr)
-		probKeyInvalid[kerr].write(w)
+		m.refuseInvalid(w, r, start, kerr)
 		return
 	}
 
@@ -135,6 +133,54 @@ func (m *Middleware) Serve(w http.ResponseWriter, r *http.Request, next http.Han
 	}
 	c.fp, c.sk = st.identify(m, r, key)
 	c.claimLoop()
+}
+
+// CheckKey answers a request whose Idempotency-Key header Serve would
+// refuse (absent where m requires a key, or not a valid key) with the
+// same problem and event as Serve, and reports whether the request may go
+// on. It reads nothing but the method and the headers, and claims
+// nothing: Serve still runs the operation and checks the key again.
+//
+// It is for code that has to look at the key before Serve can: a server
+// that oapi-codegen generated from idemgen's augmented spec binds the
+// Idempotency-Key header itself, and would otherwise answer a missing or
+// repeated key in its own words, before its handler (and so Serve) is
+// reached. The generated registration functions put CheckKey in front of
+// that binding.
+func (m *Middleware) CheckKey(w http.ResponseWriter, r *http.Request) bool {
+	if !m.applies(r.Method) {
+		return true
+	}
+	var start time.Time
+	if m.cfg.observer != nil {
+		start = time.Now()
+	}
+	_, present, kerr := requestKey(r.Header)
+	switch {
+	case !present:
+		if m.cfg.keyRequired {
+			m.refuseMissing(w, r, start)
+			return false
+		}
+	case guarded(r.Context()):
+		// An outer layer holds the key, so it was valid there.
+	case kerr != keyOK:
+		m.refuseInvalid(w, r, start, kerr)
+		return false
+	}
+	return true
+}
+
+// refuseMissing answers a request without the key m requires.
+func (m *Middleware) refuseMissing(w http.ResponseWriter, r *http.Request, start time.Time) {
+	m.emit(r, "", start, OutcomeKeyMissing, http.StatusBadRequest, nil)
+	probKeyMissing.write(w)
+}
+
+// refuseInvalid answers a request whose key is not a valid one.
+func (m *Middleware) refuseInvalid(w http.ResponseWriter, r *http.Request, start time.Time, kerr keyError) {
+	m.emit(r, "", start, OutcomeKeyInvalid, http.StatusBadRequest, kerr)
+	probKeyInvalid[kerr].write(w)
 }
 
 // replay writes a stored response. The stored value slices are shared, not

@@ -1,9 +1,12 @@
 package idempotency
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Route is one idempotent operation of a route table: its method, its path
@@ -82,6 +85,32 @@ type routeEntry struct {
 // table) already runs under a claimed key passes through untouched.
 func NewRouter(store ClaimStore, routes []Route, opts ...Option) func(http.Handler) http.Handler {
 	return newRouter(store, routes, opts).handler
+}
+
+// NewKeyCheck returns net/http middleware that puts [Middleware.CheckKey]
+// of each route (as [NewRouter] matches them) in front of next: a request
+// to a route whose key is missing where the route requires one, or is not
+// a valid key, gets the problem the route's middleware would answer, and
+// every other request goes on to next. It claims nothing and needs no
+// store; whatever guards the operations behind next still does.
+//
+// The generated NewIdempotentHandler of a net/http server built from the
+// augmented spec wraps oapi-codegen's router with it, because that
+// router's handlers bind the Idempotency-Key header before the typed
+// wrappers see the request.
+func NewKeyCheck(routes []Route, opts ...Option) func(http.Handler) http.Handler {
+	rt := newRouter(keyCheckStore{}, routes, opts)
+	return func(next http.Handler) http.Handler {
+		if next == nil {
+			next = http.DefaultServeMux
+		}
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if e := rt.match(r); e != nil && !e.m.CheckKey(w, r) {
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
 }
 
 func newRouter(store ClaimStore, routes []Route, opts []Option) *router {
@@ -277,3 +306,20 @@ func pathOfPattern(p string) string {
 	}
 	return p
 }
+
+// keyCheckStore is the store of NewKeyCheck's middlewares, whose CheckKey never
+// reaches a store. Were it reached, it fails every call rather than keep
+// anything.
+type keyCheckStore struct{}
+
+var errNoStore = errors.New("idempotency: a key check has no store")
+
+func (keyCheckStore) Claim(context.Context, string, string, time.Duration) (Claim, error) {
+	return Claim{}, errNoStore
+}
+func (keyCheckStore) Complete(context.Context, string, string, *Record) error { return errNoStore }
+func (keyCheckStore) Abandon(context.Context, string, string) error           { return errNoStore }
+func (keyCheckStore) Renew(context.Context, string, string, time.Duration) error {
+	return errNoStore
+}
+func (keyCheckStore) TTL() time.Duration { return DefaultTTL }
