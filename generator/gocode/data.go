@@ -33,6 +33,23 @@ type fileData struct {
 	BasePaths, BasePathDoc string
 	// Shape is how the server target's methods take a request.
 	Shape *shape
+	// Ctor is the name of IdempotentServer's constructor: unexported when
+	// KeyChecks lists operations, whose server must be built by
+	// NewIdempotentHandler or RegisterIdempotentHandlers (keycheck.go).
+	Ctor string
+	// Entry is what users call to build it: NewIdempotentServer, or with
+	// key checks NewIdempotentHandler or RegisterIdempotentHandlers.
+	Entry string
+	// KeyChecks are the operations whose handlers oapi-codegen generated
+	// to bind the Idempotency-Key header; KeyMethods the router methods
+	// that register them.
+	KeyChecks  []keyCheckData
+	KeyMethods []keyMethod
+	// KeyCheckDoc says, in the constructor's doc comment, why the key
+	// check is there.
+	KeyCheckDoc string
+	// CtorDoc says why Ctor is unexported, when it is.
+	CtorDoc string
 }
 
 type routeData struct {
@@ -86,6 +103,7 @@ func newFileData(m model.Model, opts Options) (*fileData, error) {
 	d.setBasePaths(m.BasePaths)
 	imports := map[string]bool{`"net/http"`: true, runtimeImport: true}
 	seen := map[string]model.Operation{}
+	binds := map[string]bool{}
 	for _, op := range m.Operations {
 		r := routeData{Method: op.Method, Path: op.Path}
 		r.Comment = policySummary(op.Policy) + "."
@@ -110,6 +128,7 @@ func newFileData(m model.Model, opts Options) (*fileData, error) {
 			return nil, fmt.Errorf("%s: %s: Go name %s is already used by %s", op.Origin, op.Route(), op.GoName, prev.Route())
 		}
 		seen[op.GoName] = op
+		binds[op.GoName] = op.BindsKey
 		w, err := newWrapper(r, op, sh, imports)
 		if err != nil {
 			return nil, err
@@ -120,6 +139,10 @@ func newFileData(m model.Model, opts Options) (*fileData, error) {
 		for _, spec := range sh.Imports {
 			imports[spec] = true
 		}
+	}
+	d.setKeyChecks(binds, sh)
+	if len(d.KeyChecks) > 0 && sh.Router != "" {
+		imports[`"strings"`] = true // the routers trim the base URL
 	}
 	// A parameter is in scope in the method's body, which names the
 	// imported packages (http.HandlerFunc): one named like a package or a

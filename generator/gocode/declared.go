@@ -115,6 +115,7 @@ func probeDeclared(wrappers []wrapperData) declared {
 	}
 	probe := &fileData{Package: "p", Source: "s", StdLib: []string{`"net/http"`}, External: []string{runtimeImport},
 		Routes: routes, Wrappers: wrappers, Shape: &netHTTPShape}
+	probe.setKeyChecks(nil, probe.Shape)
 	var buf bytes.Buffer
 	if err := tmpl.Execute(&buf, probe); err != nil {
 		panic("gocode: the template does not render: " + err.Error())

@@ -2,11 +2,13 @@ package gocode
 
 import (
 	"fmt"
+	"net/http"
 	"slices"
 	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/idemgen/idemgen/generator/model"
+	"github.com/idemgen/idemgen/internal/contract"
 	"github.com/oapi-codegen/oapi-codegen/v2/pkg/codegen"
 )
 
@@ -86,7 +88,7 @@ func Resolve(doc *openapi3.T, cfg Config, m model.Model) (model.Model, []string,
 		if !ok {
 			return model.Model{}, nil, fmt.Errorf("%s: %s: oapi-codegen generates no operation for it", op.Origin, op.Route())
 		}
-		op.GoName, op.GoParams = "", nil
+		op.GoName, op.GoParams, op.BindsKey = "", nil, false
 		switch {
 		case d.aliasOf != "":
 			// A path item that $refs another path has no method of its
@@ -95,7 +97,7 @@ func Resolve(doc *openapi3.T, cfg Config, m model.Model) (model.Model, []string,
 			warnings = append(warnings, fmt.Sprintf("%s: %s $refs another path item; oapi-codegen serves it with %s, so that operation's wrapper and policy apply to it",
 				op.Origin, op.Route(), d.aliasOf))
 		default:
-			op.GoName, op.GoParams = d.name, d.params
+			op.GoName, op.GoParams, op.BindsKey = d.name, d.params, d.bindsKey
 		}
 		out.Operations = append(out.Operations, op)
 	}
@@ -107,9 +109,10 @@ func Resolve(doc *openapi3.T, cfg Config, m model.Model) (model.Model, []string,
 
 // method is a ServerInterface method as oapi-codegen declares it.
 type method struct {
-	name    string
-	params  []model.GoParam
-	aliasOf string // set for a path alias, which has no method of its own
+	name     string
+	params   []model.GoParam
+	bindsKey bool   // its handler binds an Idempotency-Key header parameter
+	aliasOf  string // set for a path alias, which has no method of its own
 }
 
 // methods returns oapi-codegen's ServerInterface methods for doc, keyed by
@@ -133,9 +136,21 @@ func methods(doc *openapi3.T, cfg Config) (_ map[string]method, err error) {
 			out[d.Method+" "+d.Path] = method{aliasOf: d.AliasTarget}
 			continue
 		}
-		out[d.Method+" "+d.Path] = method{name: d.OperationId, params: goParams(d, cfg.OutputOptions.TypeMapping)}
+		out[d.Method+" "+d.Path] = method{name: d.OperationId, params: goParams(d, cfg.OutputOptions.TypeMapping), bindsKey: bindsKey(d)}
 	}
 	return out, nil
+}
+
+// bindsKey reports that oapi-codegen's handler for d binds the
+// Idempotency-Key header: it looks the header up by its canonical name,
+// whatever the letter case the document declares it in.
+func bindsKey(d codegen.OperationDefinition) bool {
+	for _, p := range d.HeaderParams {
+		if http.CanonicalHeaderKey(p.ParamName) == contract.HeaderKey {
+			return true
+		}
+	}
+	return false
 }
 
 // goParams lists the ServerInterface arguments after (w, r), as

@@ -51,6 +51,13 @@ type Operation struct {
 	// DeclaresKeyHeader reports that the operation already declares an
 	// Idempotency-Key header parameter (in any letter case).
 	DeclaresKeyHeader bool
+	// BindsKey reports that oapi-codegen's handler for the operation binds
+	// an Idempotency-Key header parameter itself: the server is generated
+	// from a document that declares one (the augmented spec, or a spec
+	// that declares its own). That handler answers a missing or repeated
+	// key in its own words before IdempotentServer sees the request, so
+	// the key must be checked in front of it. gocode.Resolve sets it.
+	BindsKey bool
 }
 
 // Route is the operation's key in route tables: "POST /payments/{id}".

@@ -11,7 +11,7 @@ import (
 
 // IdempotentRoutes are the operations marked x-idempotent in openapi.yaml,
 // keyed by method and path pattern, each with its policy as options.
-// NewIdempotencyMiddleware serves them for any router; NewIdempotentServer
+// NewIdempotencyMiddleware serves them for any router; NewIdempotentHandler
 // serves the same routes through typed wrappers.
 var IdempotentRoutes = []idempotency.Route{
 	routeCreateJob,
@@ -19,7 +19,7 @@ var IdempotentRoutes = []idempotency.Route{
 }
 
 // The route of each operation IdempotentServer wraps, which
-// NewIdempotentServer hands to idempotency.NewRouteMiddleware.
+// newIdempotentServer hands to idempotency.NewRouteMiddleware.
 var (
 	// createJob: key required, TTL 24h.
 	routeCreateJob = idempotency.Route{Method: "POST", Pattern: "/jobs", Options: []idempotency.Option{
@@ -45,13 +45,8 @@ func NewIdempotencyMiddleware(store idempotency.ClaimStore, opts ...idempotency.
 // IdempotentServer is a ServerInterface whose operations marked
 // x-idempotent in openapi.yaml replay the response to a retried request with
 // the same Idempotency-Key instead of running again. Every other method is
-// the embedded implementation's own. Build it with NewIdempotentServer.
-//
-//	h := HandlerFromMux(NewIdempotentServer(impl, store), http.NewServeMux())
-//
-// A strict server goes through NewStrictHandler first:
-//
-//	si := NewIdempotentServer(NewStrictHandler(strictImpl, nil), store)
+// the embedded implementation's own. NewIdempotentHandler builds it and
+// mounts it.
 type IdempotentServer struct {
 	ServerInterface
 	mwCreateJob *idempotency.Middleware
@@ -60,12 +55,16 @@ type IdempotentServer struct {
 
 var _ ServerInterface = (*IdempotentServer)(nil)
 
-// NewIdempotentServer wraps impl with one idempotency middleware per
+// newIdempotentServer wraps impl with one idempotency middleware per
 // operation marked x-idempotent, all sharing store, each built by
 // idempotency.NewRouteMiddleware from the operation's route. opts apply to
 // every operation, after the operation's own options from the
 // specification.
-func NewIdempotentServer(impl ServerInterface, store idempotency.ClaimStore, opts ...idempotency.Option) *IdempotentServer {
+//
+// It is unexported because oapi-codegen's handlers bind the Idempotency-Key
+// header: NewIdempotentHandler builds the server with the key check in front
+// of them.
+func newIdempotentServer(impl ServerInterface, store idempotency.ClaimStore, opts ...idempotency.Option) *IdempotentServer {
 	return &IdempotentServer{
 		ServerInterface: impl,
 		mwCreateJob:     idempotency.NewRouteMiddleware(store, routeCreateJob, opts...),
@@ -90,4 +89,29 @@ func (s *IdempotentServer) CancelJob(w http.ResponseWriter, r *http.Request, id 
 	s.mwCancelJob.Serve(w, r, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.ServerInterface.CancelJob(w, r, id, params)
 	}))
+}
+
+// NewIdempotentHandler returns the handler mount builds from
+// IdempotentServer over impl, behind a key check. mount is how the
+// application builds oapi-codegen's handler (HandlerFromMux,
+// HandlerWithOptions). store and opts are as for NewIdempotencyMiddleware.
+//
+// The handlers oapi-codegen generated for CreateJob and CancelJob bind the
+// Idempotency-Key header, which the document they were generated from
+// declares: they read it before IdempotentServer sees the request, and answer
+// a missing or repeated key in their own words. The key check answers those
+// requests first, with the problem the runtime publishes.
+//
+//	h := NewIdempotentHandler(impl, store, func(si ServerInterface) http.Handler {
+//		return HandlerFromMux(si, http.NewServeMux())
+//	})
+//
+// A strict server goes through NewStrictHandler first:
+// NewIdempotentHandler(NewStrictHandler(strictImpl, nil), store, mount).
+func NewIdempotentHandler(impl ServerInterface, store idempotency.ClaimStore, mount func(ServerInterface) http.Handler, opts ...idempotency.Option) http.Handler {
+	check := idempotency.NewKeyCheck([]idempotency.Route{
+		routeCreateJob,
+		routeCancelJob,
+	}, opts...)
+	return check(mount(newIdempotentServer(impl, store, opts...)))
 }
