@@ -1,0 +1,22 @@
+package mysqlstore
+
+import (
+	"context"
+	"database/sql"
+)
+
+// stmt returns query prepared on the pool, preparing it on first use.
+// A future caller-transaction mode would run it as tx.StmtContext(ctx, st).
+func (s *Store) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if st, ok := s.stmts[query]; ok {
+		return st, nil
+	}
+	st, err := s.db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	s.stmts[query] = st
+	return st, nil
+}
