@@ -56,7 +56,7 @@ func (c *call) claimLoop() {
 			putState(c.st)
 			return
 		case Acquired:
-			c.run(cl.Token, cl.TakenOver)
+			c.run(cl)
 			return
 		case InFlight:
 			if cl.Fingerprint != "" && cl.Fingerprint != c.fp {
@@ -141,22 +141,44 @@ func (c *call) giveBody(r2 *http.Request) {
 }
 
 // run executes the handler under a claimed key and stores its response.
-func (c *call) run(token string, takenOver bool) {
-	m, st := c.m, c.st
-	if takenOver {
+func (c *call) run(cl Claim) {
+	m, st, token := c.m, c.st, cl.Token
+	if cl.TakenOver {
 		m.emit(c.r, c.key, c.start, OutcomeExpiredTakeover, 0, nil)
 	} else {
 		m.emit(c.r, c.key, c.start, OutcomeAcquired, 0, nil)
 	}
 	now := time.Now()
-	info := &Info{Key: c.key, CreatedAt: now, ExpiresAt: now.Add(m.ttl)}
-	r2 := c.r.WithContext(context.WithValue(c.r.Context(), infoKey{}, info))
-	c.giveBody(r2)
-	st.rec.reset(c.w, m.cfg.maxResponseBody, m.cfg.replayCookies, &m.hdrs)
-
+	info := &Info{Key: c.key, CreatedAt: now, ExpiresAt: now.Add(m.ttl), Fence: cl.Fence, TakenOver: cl.TakenOver}
+	hctx := context.WithValue(c.r.Context(), infoKey{}, info)
 	renewing := !m.seed // the seed adapter has no lease
+	cancel := context.CancelCauseFunc(func(error) {})
 	if renewing {
-		st.rn.start(c, token)
+		// Cancelled with ErrLeaseLost when the lease is lost (renew.go).
+		hctx, cancel = context.WithCancelCause(hctx)
+	}
+	defer cancel(nil)
+	var tx Tx
+	var held *heldWriter
+	out := c.w
+	if m.tx != nil {
+		var err error
+		if hctx, tx, err = m.tx.BeginTx(hctx, c.sk, token); err != nil {
+			aerr := m.store.Abandon(c.ctx, c.sk, token)
+			m.emit(c.r, c.key, c.start, OutcomeStoreError, probStore.status, errors.Join(err, aerr))
+			probStore.write(c.w)
+			putState(st)
+			return
+		}
+		held = newHeldWriter(m.cfg.maxResponseBody)
+		out = held
+	}
+	r2 := c.r.WithContext(hctx)
+	c.giveBody(r2)
+	st.rec.reset(out, m.cfg.maxResponseBody, m.cfg.replayCookies, &m.hdrs)
+
+	if renewing {
+		st.rn.start(c, token, cancel)
 	}
 	returned := false
 	defer func() {
@@ -169,27 +191,37 @@ func (c *call) run(token string, takenOver bool) {
 		if renewing {
 			st.rn.stop()
 		}
+		if tx != nil {
+			_ = tx.Rollback(c.ctx)
+		}
 		err := m.store.Abandon(c.ctx, c.sk, token)
 		m.emit(c.r, c.key, c.start, OutcomeAbandoned, 0, err)
 	}()
 	c.next.ServeHTTP(&st.rec, r2)
 	returned = true
+	// The lease is renewed until the response is stored: a retry of the
+	// client's must not take the key over while Complete is retried.
+	if tx != nil {
+		c.commit(tx, held, token, info)
+	} else {
+		c.complete(token, info)
+	}
 	if renewing {
 		st.rn.stop()
 	}
-	c.complete(token, info)
 	putState(st)
 }
 
-// complete stores the recorded response, or releases the key for a 5xx.
-func (c *call) complete(token string, info *Info) {
-	m, rc := c.m, &c.st.rec
-	rc.finish()
-	if rc.hijacked || rc.status < 200 || (rc.status >= 500 && !m.cfg.storeServerErrors) || isInUseAnswer(rc) {
-		err := m.store.Abandon(c.ctx, c.sk, token)
-		m.emit(c.r, c.key, c.start, OutcomeNotStored, rc.status, err)
-		return
-	}
+// storable reports whether the recorded response is one the middleware
+// keeps; otherwise the key is released, so a retry runs again.
+func (c *call) storable() bool {
+	rc := &c.st.rec
+	return !rc.hijacked && rc.status >= 200 && (rc.status < 500 || c.m.cfg.storeServerErrors) && !isInUseAnswer(rc)
+}
+
+// record is the stored form of the recorded response.
+func (c *call) record(info *Info) *Record {
+	rc := &c.st.rec
 	rec := &Record{
 		Fingerprint: c.fp,
 		Status:      rc.status,
@@ -202,17 +234,42 @@ func (c *call) complete(token string, info *Info) {
 		rec.Body = bytes.Clone(rc.body)
 	}
 	rc.header = nil // now owned by rec
+	return rec
+}
+
+// lean is rec without its body, for a store that cannot hold the body.
+func lean(rec *Record) *Record {
+	l := *rec
+	l.Body, l.BodyOmitted = nil, true
+	return &l
+}
+
+// tooLarge reports a refusal that the record without its body may pass.
+func tooLarge(err error, rec *Record) bool {
+	return err != nil && len(rec.Body) > 0 && (errors.Is(err, ErrRecordTooLarge) || errors.Is(err, ErrStoreFull))
+}
+
+// complete stores the recorded response, or releases the key for a 5xx.
+func (c *call) complete(token string, info *Info) {
+	m, rc := c.m, &c.st.rec
+	rc.finish()
+	if !c.storable() {
+		err := m.store.Abandon(c.ctx, c.sk, token)
+		m.emit(c.r, c.key, c.start, OutcomeNotStored, rc.status, err)
+		return
+	}
+	rec := c.record(info)
 	err := m.store.Complete(c.ctx, c.sk, token, rec)
 	var refused error
-	if err != nil && len(rec.Body) > 0 && (errors.Is(err, ErrRecordTooLarge) || errors.Is(err, ErrStoreFull)) {
+	if tooLarge(err, rec) {
 		// The client already has its response, so the operation must not
 		// run again: keep status and headers, which take little room,
 		// rather than let the lease lapse with nothing stored.
-		refused = err
-		lean := *rec
-		lean.Body, lean.BodyOmitted = nil, true
-		rec = &lean
+		refused, rec = err, lean(rec)
 		err = m.store.Complete(c.ctx, c.sk, token, rec)
+	}
+	if err != nil && !errors.Is(err, ErrNotOwner) && m.cfg.completeRetry > 0 {
+		err = c.retryComplete(token, rec, err)
 	}
 	switch {
 	case err == nil:
@@ -221,8 +278,78 @@ func (c *call) complete(token string, info *Info) {
 		m.emit(c.r, c.key, c.start, OutcomeOwnershipLost, rec.Status, err)
 	default:
 		// The claim is kept, not abandoned: retries get 409 until its lease
-		// ends (renewal has stopped), and only then may one run again.
+		// ends (renewal stops now), and only then may one run again.
 		m.emit(c.r, c.key, c.start, OutcomeStoreError, rec.Status, err)
+	}
+}
+
+// retryComplete tries Complete again, with backoff, until it succeeds,
+// the store says the token no longer owns the key, or WithCompleteRetry's
+// time is up; the renewer keeps the lease meanwhile. The client is given
+// its response first: it has nothing to wait for.
+func (c *call) retryComplete(token string, rec *Record, err error) error {
+	_ = http.NewResponseController(c.w).Flush()
+	deadline := time.Now().Add(c.m.cfg.completeRetry)
+	delay := 10 * time.Millisecond
+	for {
+		left := time.Until(deadline)
+		if left <= 0 {
+			return err
+		}
+		time.Sleep(min(delay, left))
+		delay = min(2*delay, time.Second)
+		err = c.m.store.Complete(c.ctx, c.sk, token, rec)
+		if tooLarge(err, rec) {
+			rec = lean(rec)
+			err = c.m.store.Complete(c.ctx, c.sk, token, rec)
+		}
+		if err == nil || errors.Is(err, ErrNotOwner) {
+			return err
+		}
+	}
+}
+
+// commit ends a transactional operation: it commits the handler's writes
+// with the recorded response, fenced by the claim's token, and only then
+// sends the held response to the client. Anything not stored rolls back.
+func (c *call) commit(tx Tx, held *heldWriter, token string, info *Info) {
+	m, rc := c.m, &c.st.rec
+	rc.finish()
+	if held.over || !c.storable() {
+		rerr := tx.Rollback(c.ctx)
+		aerr := m.store.Abandon(c.ctx, c.sk, token)
+		m.emit(c.r, c.key, c.start, OutcomeNotStored, rc.status, errors.Join(rerr, aerr))
+		if held.over {
+			http.Error(c.w, errHeldTooLarge.Error(), http.StatusInternalServerError)
+			return
+		}
+		held.send(c.w)
+		return
+	}
+	rec := c.record(info)
+	err := tx.Commit(c.ctx, rec)
+	var refused error
+	if tooLarge(err, rec) {
+		refused, rec = err, lean(rec)
+		err = tx.Commit(c.ctx, rec)
+	}
+	switch {
+	case err == nil:
+		m.emit(c.r, c.key, c.start, OutcomeCompleted, rec.Status, refused)
+		held.send(c.w)
+	case errors.Is(err, ErrNotOwner):
+		// Another request took the key over: this run's writes rolled
+		// back, and the key is that request's.
+		m.emit(c.r, c.key, c.start, OutcomeOwnershipLost, rec.Status, err)
+		probInUse.write(c.w)
+	default:
+		// Nothing committed, or the reply was lost after a commit: the
+		// release below is refused then (the key is completed) and a
+		// retry replays; otherwise a retry runs once.
+		_ = tx.Rollback(c.ctx)
+		aerr := m.store.Abandon(c.ctx, c.sk, token)
+		m.emit(c.r, c.key, c.start, OutcomeStoreError, probStore.status, errors.Join(err, aerr))
+		probStore.write(c.w)
 	}
 }
 

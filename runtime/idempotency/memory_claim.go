@@ -8,7 +8,8 @@ import (
 
 // Claim implements [ClaimStore]. A key whose record expired is acquired
 // afresh; a key whose owner's lease ended is taken over (TakenOver), and
-// the old owner's token stops working.
+// the old owner's token stops working. The fence is the shard's claim
+// counter, which every acquisition of a key in the shard moves forward.
 func (s *MemoryStore) Claim(ctx context.Context, key, fingerprint string, lease time.Duration) (Claim, error) {
 	if err := ctx.Err(); err != nil {
 		return Claim{}, fmt.Errorf("idempotency: MemoryStore.Claim: %w", err)
@@ -58,7 +59,7 @@ func (sh *shard) claim(h uint32, key, fp string, st entryState, lease, wall, mon
 			sh.bytes += int64(e.size)
 			e.aux, e.state, e.deadline = int64(sh.ctr), st, addSat(mono, lease)
 			sh.live.fix(int(e.idx))
-			return Claim{State: Acquired, TakenOver: true}, sh.ctr, nil
+			return Claim{State: Acquired, TakenOver: true, Fence: sh.ctr}, sh.ctr, nil
 		}
 	}
 	// Any removal may shift entries in the index; the count tells whether
@@ -78,7 +79,7 @@ func (sh *shard) claim(h uint32, key, fp string, st entryState, lease, wall, mon
 		sh.ix.put(e)
 	}
 	sh.track(e)
-	return Claim{State: Acquired}, sh.ctr, nil
+	return Claim{State: Acquired, Fence: sh.ctr}, sh.ctr, nil
 }
 
 // owned returns the entry key's token owns, under the shard lock.

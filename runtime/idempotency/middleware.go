@@ -3,6 +3,7 @@ package idempotency
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -14,6 +15,7 @@ import (
 // concurrent use. See the package documentation for the behaviour.
 type Middleware struct {
 	store ClaimStore
+	tx    TxStore       // store, for WithTransaction; nil without it
 	seed  bool          // store is AdaptStore's adapter: no leases to renew
 	ttl   time.Duration // resolved: WithTTL, else the store's TTL
 	cfg   config
@@ -34,6 +36,13 @@ func New(store ClaimStore, opts ...Option) *Middleware {
 		if o != nil {
 			o(&m.cfg)
 		}
+	}
+	if m.cfg.transaction {
+		ts, ok := store.(TxStore)
+		if !ok {
+			panic(fmt.Sprintf("idempotency: WithTransaction needs a store that implements TxStore (pgstore, mysqlstore), not %T; pass WithTransaction(false) to complete this operation's key on its own", store))
+		}
+		m.tx = ts
 	}
 	m.ttl = m.cfg.ttl
 	if m.ttl <= 0 {

@@ -150,7 +150,7 @@ func TestStoreFailure(t *testing.T) {
 		fs := &faultyStore{ClaimStore: NewMemoryStore(time.Minute)}
 		fs.failComplete.Store(true)
 		var ev events
-		mw := New(fs, WithObserver(ev.observe)).Handler(&countingHandler{})
+		mw := New(fs, WithObserver(ev.observe), WithCompleteRetry(50*time.Millisecond)).Handler(&countingHandler{})
 		if w := serve(mw, http.MethodPost, "/p", "k", "{}"); w.Code != http.StatusCreated {
 			t.Fatalf("the response was already sent: got %d", w.Code)
 		}

@@ -19,6 +19,9 @@ const (
 	DefaultMaxRequestBody = 1 << 20
 	// DefaultMaxResponseBody caps the body the middleware stores for replay.
 	DefaultMaxResponseBody = 1 << 20
+	// DefaultCompleteRetry is how long the middleware keeps trying to store
+	// a response whose Complete failed, renewing the lease meanwhile.
+	DefaultCompleteRetry = 5 * time.Second
 )
 
 // Option configures a [Middleware]. Build one with the With… functions.
@@ -40,6 +43,8 @@ type config struct {
 	replayCookies     bool
 	observer          func(Event)
 	basePaths         []string // NewRouter: prefixes a route table is mounted under
+	transaction       bool
+	completeRetry     time.Duration
 }
 
 func defaultConfig() config {
@@ -48,6 +53,7 @@ func defaultConfig() config {
 		methods:         []string{http.MethodPost, http.MethodPatch},
 		maxRequestBody:  DefaultMaxRequestBody,
 		maxResponseBody: DefaultMaxResponseBody,
+		completeRetry:   DefaultCompleteRetry,
 	}
 }
 
@@ -176,6 +182,31 @@ func WithLease(d time.Duration) Option {
 			c.lease = d
 		}
 	}
+}
+
+// WithTransaction completes the key in the same database transaction as
+// the handler's writes: the store opens a transaction before the handler
+// runs and hands it over in the request context (pgstore.TxFromContext,
+// mysqlstore.TxFromContext), and the middleware commits it together with
+// the stored response, fenced by the claim's token. The client gets the
+// response only after the commit succeeded, so the handler's response is
+// held until then (it cannot stream, and at most WithMaxResponseBody of it
+// is held: a larger one is answered 500 and rolled back). A 5xx, a panic,
+// or a handler whose lease was taken over rolls back and stores nothing.
+//
+// The store must implement [TxStore]; New panics otherwise, so that an
+// operation meant to commit with its key never runs without it.
+func WithTransaction(on bool) Option {
+	return func(c *config) { c.transaction = on }
+}
+
+// WithCompleteRetry bounds how long the middleware retries a Complete
+// that failed (the store unreachable after the handler answered), with
+// backoff, while it keeps renewing the lease so that no retry of the
+// client's can take the key over meanwhile. Default
+// [DefaultCompleteRetry]; 0 tries once.
+func WithCompleteRetry(d time.Duration) Option {
+	return func(c *config) { c.completeRetry = max(d, 0) }
 }
 
 // WithObserver reports every outcome to f, synchronously on the request's

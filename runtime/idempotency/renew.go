@@ -2,6 +2,7 @@ package idempotency
 
 import (
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 )
@@ -15,6 +16,13 @@ import (
 // A timer callback that was already running when stop was called may find
 // the renewer serving the next request; gen tells it the result is stale,
 // and renewing the next request's claim early is harmless.
+//
+// When the lease is lost (the store says another owner took the key over,
+// or no renewal got through for a whole lease) it cancels the handler's
+// context with ErrLeaseLost, so a handler that checks its context stops
+// before its side effects. After a lapse without a takeover it goes on
+// renewing: if the store comes back before anyone took the key over, the
+// run still owns it and may store its response.
 type renewer struct {
 	mu     sync.Mutex
 	t      *time.Timer
@@ -23,14 +31,20 @@ type renewer struct {
 	c      call // a copy: the call itself stays on the request's stack
 	token  string
 	every  time.Duration
+	held   time.Time // when the lease was last known to be held
+	lost   bool
+	cancel func(error) // the handler's context's
 }
 
-func (rn *renewer) start(c *call, token string) {
+func (rn *renewer) start(c *call, token string, cancel func(error)) {
 	rn.mu.Lock()
 	rn.gen++
 	rn.active = true
 	rn.c = *c
 	rn.token = token
+	rn.held = time.Now()
+	rn.lost = false
+	rn.cancel = cancel
 	// A third of the lease leaves two renewals' worth of slack; the floor
 	// keeps a silly lease (WithLease(time.Nanosecond)) from spinning.
 	rn.every = max(c.m.cfg.lease/3, time.Millisecond)
@@ -52,6 +66,7 @@ func (rn *renewer) renew() {
 	rn.mu.Unlock()
 
 	// The store call runs outside the lock so stop never waits on it.
+	sent := time.Now()
 	err := c.m.store.Renew(c.ctx, c.sk, token, c.m.cfg.lease)
 
 	rn.mu.Lock()
@@ -59,14 +74,30 @@ func (rn *renewer) renew() {
 	if !rn.active || rn.gen != gen {
 		return
 	}
-	if err != nil {
-		if errors.Is(err, ErrNotOwner) {
-			c.m.emit(c.r, c.key, c.start, OutcomeOwnershipLost, 0, err)
-			return
-		}
+	switch {
+	case err == nil:
+		rn.held = sent // the new lease runs from before the call
+	case errors.Is(err, ErrNotOwner):
+		c.m.emit(c.r, c.key, c.start, OutcomeOwnershipLost, 0, err)
+		rn.lose(fmt.Errorf("%w: another request took the key over", ErrLeaseLost))
+		return
+	default:
 		c.m.emit(c.r, c.key, c.start, OutcomeStoreError, 0, err)
+		if time.Since(rn.held) >= c.m.cfg.lease {
+			c.m.emit(c.r, c.key, c.start, OutcomeOwnershipLost, 0, ErrLeaseLost)
+			rn.lose(fmt.Errorf("%w: no renewal got through for %v (%v)", ErrLeaseLost, c.m.cfg.lease, err))
+		}
 	}
 	rn.t.Reset(every)
+}
+
+// lose cancels the handler's context once; rn.mu is held.
+func (rn *renewer) lose(cause error) {
+	if rn.lost {
+		return
+	}
+	rn.lost = true
+	rn.cancel(cause)
 }
 
 // stop ends renewal for the current request; safe after a panic.
@@ -78,5 +109,6 @@ func (rn *renewer) stop() {
 	}
 	rn.c = call{}
 	rn.token = ""
+	rn.cancel = nil
 	rn.mu.Unlock()
 }

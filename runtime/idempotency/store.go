@@ -44,6 +44,17 @@ type Info struct {
 	CreatedAt time.Time `json:"created_at"`
 	ExpiresAt time.Time `json:"expires_at"`
 	Replayed  bool      `json:"replayed"`
+	// Fence is this run's fencing token: it grows with every acquisition
+	// of the key, takeovers included, so an owner that took the key over
+	// holds a larger one than every owner before it. Pass it to a
+	// downstream system that can refuse a write carrying a smaller fence
+	// than one it has seen for the same key; see the package
+	// documentation. Zero when the store keeps none ([AdaptStore]).
+	Fence uint64 `json:"fence,omitempty"`
+	// TakenOver reports that this run took the key over from an owner
+	// whose lease had expired: that owner may have done part of the work,
+	// or may still be doing it.
+	TakenOver bool `json:"taken_over,omitempty"`
 }
 
 // Store defines the interface for idempotency key storage
@@ -101,6 +112,13 @@ type Claim struct {
 	// TakenOver reports that Acquired replaced an owner whose lease had
 	// expired, most likely because its process died.
 	TakenOver bool
+	// Fence is the owner's fencing token (Acquired): a number that grows
+	// with every acquisition of the key, takeovers included, so that a
+	// later owner always holds a larger one than the owner it took over
+	// from. A store that forgets a key's history (its record expires, its
+	// row is swept) takes its clock's microseconds as the fence's floor,
+	// so that it still grows after that. Zero when the store keeps none.
+	Fence uint64
 	// Fingerprint is the request fingerprint of the current owner (InFlight)
 	// or of the request that completed the key (Completed).
 	Fingerprint string
@@ -154,6 +172,40 @@ type ClaimStore interface {
 	// given no TTL of its own.
 	TTL() time.Duration
 }
+
+// TxStore is a [ClaimStore] that can complete a key in the same database
+// transaction as the handler's own writes, so that the operation's effects
+// and its stored response commit together or not at all. The middleware
+// uses it for an operation built [WithTransaction].
+type TxStore interface {
+	ClaimStore
+	// BeginTx opens a transaction for the owner of key (token) and
+	// returns ctx carrying it, where the handler finds it with the
+	// store's own accessor (pgstore.TxFromContext, say). The transaction
+	// must not end when ctx is cancelled: the middleware ends it.
+	BeginTx(ctx context.Context, key, token string) (context.Context, Tx, error)
+}
+
+// Tx is one transaction opened by [TxStore.BeginTx].
+type Tx interface {
+	// Commit completes the key with rec in the transaction, only while
+	// its token still owns the claim, and commits. When the token no
+	// longer owns it, Commit rolls back and returns ErrNotOwner. A record
+	// the store cannot hold is refused (ErrRecordTooLarge, wrapped)
+	// before anything is written, so that Commit may be called again
+	// with the body omitted.
+	Commit(ctx context.Context, rec *Record) error
+	// Rollback discards the transaction. After Commit it does nothing.
+	Rollback(ctx context.Context) error
+}
+
+// ErrLeaseLost is the cause (context.Cause) of a handler's context that
+// the middleware cancelled because its claim's lease was lost: the store
+// said another request took the key over, or no renewal got through
+// before the lease ran out, so another request may take it over and run.
+// A handler that sees it should stop before its side effects; its
+// response is not stored unless its token still owns the key.
+var ErrLeaseLost = errors.New("idempotency: the claim's lease was lost")
 
 // ErrNotOwner is returned by Complete, Abandon and Renew when the token no
 // longer owns the claim: it was abandoned, completed, or taken over after

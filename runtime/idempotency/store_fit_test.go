@@ -197,7 +197,7 @@ func TestStoreTooFullEvenForHeaders(t *testing.T) {
 		big.ServeHTTP(w, r)
 	})
 	var ev events
-	mw := NewMiddleware(s, WithObserver(ev.observe)).Handler(h)
+	mw := NewMiddleware(s, WithObserver(ev.observe), WithCompleteRetry(0)).Handler(h)
 	if w := serve(mw, http.MethodPost, "/things", "order-1", "{}"); w.Code != http.StatusCreated {
 		t.Fatalf("first: %d", w.Code)
 	}
