@@ -43,6 +43,9 @@ func routeOptions(op model.Operation) []string {
 	if p.Wait > 0 {
 		opts = append(opts, fmt.Sprintf("idempotency.WithWait(%s)", goDuration(p.Wait)))
 	}
+	if p.Transaction {
+		opts = append(opts, "idempotency.WithTransaction(true)")
+	}
 	return opts
 }
 
@@ -69,6 +72,9 @@ func policySummary(p model.Policy) string {
 	}
 	if p.Wait > 0 {
 		parts = append(parts, "retries wait up to "+model.FormatDuration(p.Wait))
+	}
+	if p.Transaction {
+		parts = append(parts, "completed in the handler's transaction")
 	}
 	return strings.Join(parts, ", ")
 }

@@ -54,6 +54,7 @@ func TestPolicyForms(t *testing.T) {
         maxRequestBytes: 1048576
         maxResponseBytes: 2048
         wait: 5s
+        transaction: true
       responses: {"200": {description: ok}}
   /a:
     put:
@@ -89,7 +90,7 @@ func TestPolicyForms(t *testing.T) {
 		t.Errorf("true = %+v", got)
 	}
 	want := model.Policy{Required: true, TTL: 48 * time.Hour, ScopeHeaders: []string{"Authorization", "X-Tenant"},
-		StoreServerErrors: true, MaxRequestBytes: 1 << 20, MaxResponseBytes: 2048, Wait: 5 * time.Second}
+		StoreServerErrors: true, MaxRequestBytes: 1 << 20, MaxResponseBytes: 2048, Wait: 5 * time.Second, Transaction: true}
 	if got := m.Operations[2].Policy; !reflect.DeepEqual(got, want) {
 		t.Errorf("full object = %+v, want %+v", got, want)
 	}
@@ -111,7 +112,7 @@ func TestPolicyErrors(t *testing.T) {
         scopeHeaders: [Authorization, "bad header"]
       responses: {"200": {description: ok}}
     put:
-      x-idempotent: {ttl: "-1h", wait: "-1s", maxResponseBytes: "1MB"}
+      x-idempotent: {ttl: "-1h", wait: "-1s", maxResponseBytes: "1MB", transaction: "yes"}
       responses: {"200": {description: ok}}
     get:
       x-idempotent: true
@@ -123,14 +124,15 @@ func TestPolicyErrors(t *testing.T) {
 	got := loadErr(t, p, Options{})
 	want := strings.Join([]string{
 		`spec.yaml:7:14: x-idempotent.ttl: must be a Go duration string such as "48h", got number 86400`,
-		`spec.yaml:8:9: x-idempotent.colour: unknown field; the fields are required, ttl, scopeHeaders, storeServerErrors, maxRequestBytes, maxResponseBytes, wait`,
+		`spec.yaml:8:9: x-idempotent.colour: unknown field; the fields are required, ttl, scopeHeaders, storeServerErrors, maxRequestBytes, maxResponseBytes, wait, transaction`,
 		`spec.yaml:9:26: x-idempotent.maxRequestBytes: must be a positive whole number of bytes, got number 1.5`,
 		`spec.yaml:10:39: x-idempotent.scopeHeaders[1]: "bad header" is not a valid header name`,
 		`spec.yaml:13:27: x-idempotent.ttl: must be a positive duration, got "-1h"`,
 		`spec.yaml:13:40: x-idempotent.wait: must not be negative, got "-1s"`,
 		`spec.yaml:13:65: x-idempotent.maxResponseBytes: must be a positive whole number of bytes, got string "1MB"`,
+		`spec.yaml:13:85: x-idempotent.transaction: must be true or false, got string "yes"`,
 		`spec.yaml:16:7: x-idempotent: GET /a is a safe method; only unsafe operations (POST, PUT, PATCH, DELETE) can be marked idempotent`,
-		`spec.yaml:19:7: x-idempotent: must be true, false or an object with the fields required, ttl, scopeHeaders, storeServerErrors, maxRequestBytes, maxResponseBytes, wait; got string "yes"`,
+		`spec.yaml:19:7: x-idempotent: must be true, false or an object with the fields required, ttl, scopeHeaders, storeServerErrors, maxRequestBytes, maxResponseBytes, wait, transaction; got string "yes"`,
 	}, "\n")
 	if got != want {
 		t.Errorf("errors:\n%s\nwant:\n%s", got, want)

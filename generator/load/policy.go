@@ -44,7 +44,7 @@ func (f fieldError) Name() string {
 
 // policyFields are the fields of the object form, in the order the README
 // documents them.
-var policyFields = []string{"required", "ttl", "scopeHeaders", "storeServerErrors", "maxRequestBytes", "maxResponseBytes", "wait"}
+var policyFields = []string{"required", "ttl", "scopeHeaders", "storeServerErrors", "maxRequestBytes", "maxResponseBytes", "wait", "transaction"}
 
 // decodePolicy reads an x-idempotent value as kin-openapi hands it over:
 // YAML and JSON alike arrive as bool, string, float64, []any and
@@ -91,6 +91,12 @@ func decodeObject(obj map[string]any) (model.Policy, []fieldError) {
 				bad(k, "must be true or false, got %s", describe(v))
 			}
 			p.StoreServerErrors = b
+		case "transaction":
+			b, isBool := v.(bool)
+			if !isBool {
+				bad(k, "must be true or false, got %s", describe(v))
+			}
+			p.Transaction = b
 		case "ttl":
 			d, err := duration(v)
 			switch {

@@ -95,6 +95,7 @@ type policyKey struct {
 	StoreServerErrors       bool
 	MaxRequest, MaxResponse string
 	Wait                    string // "" for none
+	Transaction             bool
 }
 
 // hidden is an operation whose own declarations hide part of the contract.
@@ -188,7 +189,8 @@ func newData(m model.Model, own map[string][]int) data {
 }
 
 func newPolicy(p model.Policy) policy {
-	pol := policy{policyKey: policyKey{StoreServerErrors: p.StoreServerErrors, MaxRequest: size(defaultBodyBytes), MaxResponse: size(defaultBodyBytes)}}
+	pol := policy{policyKey: policyKey{StoreServerErrors: p.StoreServerErrors, Transaction: p.Transaction,
+		MaxRequest: size(defaultBodyBytes), MaxResponse: size(defaultBodyBytes)}}
 	if len(p.ScopeHeaders) > 0 {
 		pol.Scope = "`" + strings.Join(p.ScopeHeaders, "`, `") + "`"
 	}

@@ -95,6 +95,11 @@ type Policy struct {
 	// Wait makes a retry that arrives while the first request runs wait up
 	// to this long for its result instead of getting 409 at once.
 	Wait time.Duration
+	// Transaction completes the key in the database transaction that holds
+	// the handler's writes (idempotency.WithTransaction): they commit
+	// together or not at all, and the client gets the response only after
+	// the commit. It needs a store that implements idempotency.TxStore.
+	Transaction bool
 }
 
 // DefaultPolicy is what `x-idempotent: true` means.
