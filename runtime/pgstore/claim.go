@@ -58,6 +58,7 @@ func (s *Store) Claim(ctx context.Context, key, fingerprint string, lease time.D
 func (s *Store) claimOnce(ctx context.Context, key, fingerprint, token string, lease time.Duration) (idempotency.Claim, error) {
 	var (
 		fresh, takenOver, omitted bool
+		fence                     int64
 		fp                        []byte
 		status                    *int32
 		header, body              []byte
@@ -74,7 +75,7 @@ func (s *Store) claimOnce(ctx context.Context, key, fingerprint, token string, l
 		}
 		return idempotency.Claim{}, errSnapshotMiss
 	}
-	if err := rows.Scan(&fresh, &takenOver, &fp, &status, &header, &body, &omitted, &createdAt, &expiresAt); err != nil {
+	if err := rows.Scan(&fresh, &takenOver, &fence, &fp, &status, &header, &body, &omitted, &createdAt, &expiresAt); err != nil {
 		return idempotency.Claim{}, err
 	}
 	rows.Close()
@@ -84,7 +85,7 @@ func (s *Store) claimOnce(ctx context.Context, key, fingerprint, token string, l
 
 	switch {
 	case fresh:
-		return idempotency.Claim{State: idempotency.Acquired, Token: token, TakenOver: takenOver, Fingerprint: fingerprint}, nil
+		return idempotency.Claim{State: idempotency.Acquired, Token: token, TakenOver: takenOver, Fence: uint64(fence), Fingerprint: fingerprint}, nil
 	case status == nil:
 		return idempotency.Claim{State: idempotency.InFlight, Fingerprint: string(fp)}, nil
 	}
@@ -116,11 +117,13 @@ func (s *Store) Complete(ctx context.Context, key, token string, rec *idempotenc
 		return fmt.Errorf("pgstore: Complete %q: nil record", key)
 	}
 	header := encodeHeader(rec.Header)
-	created, expires := optTime(rec.CreatedAt), optTime(rec.ExpiresAt)
+	if err := s.fits(key, rec, header); err != nil {
+		return wrap("Complete", key, err)
+	}
+	args := s.completeArgs(key, token, rec, header)
 	k := []byte(key)
 	err := retryN(ctx, completeAttempts, func(ambiguous bool) error {
-		tag, err := s.pool.Exec(ctx, s.q.complete, k, token, int32(rec.Status), header, rec.Body,
-			rec.BodyOmitted, []byte(rec.Fingerprint), created, expires, s.ttl.Microseconds())
+		tag, err := s.pool.Exec(ctx, s.q.complete, args...)
 		if err != nil {
 			return err
 		}
@@ -141,6 +144,13 @@ func (s *Store) Complete(ctx context.Context, key, token string, rec *idempotenc
 		return idempotency.ErrNotOwner
 	})
 	return wrap("Complete", key, err)
+}
+
+// completeArgs are the parameters of completeSQL, which Complete and
+// Tx.Commit share.
+func (s *Store) completeArgs(key, token string, rec *idempotency.Record, header []byte) []any {
+	return []any{[]byte(key), token, int32(rec.Status), header, rec.Body, rec.BodyOmitted,
+		[]byte(rec.Fingerprint), optTime(rec.CreatedAt), optTime(rec.ExpiresAt), s.ttl.Microseconds()}
 }
 
 // Abandon deletes token's in-flight claim, so the next request runs afresh.

@@ -22,11 +22,13 @@ const migrateLockKey = "idemgen.pgstore.migrate"
 // tooling.
 func (s *Store) Schema() string {
 	index := pgx.Identifier{s.table + "_expires_at_idx"}.Sanitize()
-	return strings.NewReplacer("{{table}}", s.ident, "{{expires_index}}", index).Replace(schemaSQL)
+	literal := "'" + strings.ReplaceAll(s.ident, "'", "''") + "'"
+	return strings.NewReplacer("{{table}}", s.ident, "{{table_literal}}", literal, "{{expires_index}}", index).Replace(schemaSQL)
 }
 
 // Migrate creates the schema (when [WithSchema] was given), the table and
-// its index if they do not exist. It is idempotent and safe to run from
+// its index if they do not exist, and adds the columns later versions
+// introduced (fence) to a table an earlier version created. It is idempotent and safe to run from
 // many replicas at once: the work happens in one transaction under a
 // transaction-scoped advisory lock.
 func (s *Store) Migrate(ctx context.Context) error {

@@ -22,14 +22,22 @@ type queries struct {
 // the latest row version under a row lock, so exactly one racer wins. A
 // racer whose snapshot predates the winner's commit finds neither branch
 // yielding a row; Claim then runs the statement again with a new snapshot.
+//
+// The fence of a new acquisition is the previous one plus one, or the
+// database clock in microseconds when that is larger: a key claimed again
+// after its row was swept (no previous fence to add to) still gets a larger
+// fence than its last owner, whose fence was at most that clock then, give
+// or take a few acquisitions within one microsecond. The caller's own retry
+// keeps its fence: it is the same acquisition.
 const claimSQL = `WITH cur AS (
     SELECT fingerprint, status, header, body, body_omitted, created_at, expires_at
     FROM {{t}}
     WHERE key = $1 AND expires_at > now() AND token IS DISTINCT FROM $2
 ), claimed AS (
-    INSERT INTO {{t}} AS t (key, token, fingerprint, lease_until, expires_at, created_at)
+    INSERT INTO {{t}} AS t (key, token, fingerprint, lease_until, expires_at, created_at, fence)
     SELECT $1, $2, $3, now() + $4::bigint * interval '1 microsecond',
-           now() + $4::bigint * interval '1 microsecond', now()
+           now() + $4::bigint * interval '1 microsecond', now(),
+           (extract(epoch FROM now()) * 1000000)::bigint
     WHERE NOT EXISTS (SELECT FROM cur)
     ON CONFLICT (key) DO UPDATE SET
         token = excluded.token,
@@ -38,26 +46,29 @@ const claimSQL = `WITH cur AS (
         expires_at = excluded.expires_at,
         created_at = excluded.created_at,
         taken_over = CASE WHEN t.token = excluded.token THEN t.taken_over ELSE t.status IS NULL END,
+        fence = CASE WHEN t.token = excluded.token THEN t.fence ELSE greatest(t.fence + 1, excluded.fence) END,
         status = NULL, header = NULL, body = NULL, body_omitted = false
     WHERE t.expires_at <= now() OR (t.status IS NULL AND t.token = excluded.token)
-    RETURNING t.taken_over
+    RETURNING t.taken_over, t.fence
 )
-SELECT true, taken_over, ''::bytea, NULL::integer, NULL::bytea, NULL::bytea,
+SELECT true, taken_over, fence, ''::bytea, NULL::integer, NULL::bytea, NULL::bytea,
        false, NULL::timestamptz, NULL::timestamptz
 FROM claimed
 UNION ALL
-SELECT false, false, fingerprint, status, header, body, body_omitted, created_at, expires_at
+SELECT false, false, 0::bigint, fingerprint, status, header, body, body_omitted, created_at, expires_at
 FROM cur`
 
 // completeSQL stores the record only while token owns the in-flight claim.
 // An empty fingerprint ($7) keeps the one recorded at claim time; a NULL
 // created_at ($8) means the database's now(); a NULL expires_at ($9) means
-// now() plus the store's TTL ($10).
+// now() plus the store's TTL ($10). "Now" is statement_timestamp(), not
+// now(): Tx.Commit runs this at the end of the handler's transaction, whose
+// now() is the time it began.
 const completeSQL = `UPDATE {{t}} SET
     status = $3, header = $4, body = $5, body_omitted = $6,
     fingerprint = CASE WHEN $7::bytea = '' THEN fingerprint ELSE $7::bytea END,
-    created_at = coalesce($8::timestamptz, now()),
-    expires_at = coalesce($9::timestamptz, now() + $10::bigint * interval '1 microsecond'),
+    created_at = coalesce($8::timestamptz, statement_timestamp()),
+    expires_at = coalesce($9::timestamptz, statement_timestamp() + $10::bigint * interval '1 microsecond'),
     lease_until = NULL
 WHERE key = $1 AND token = $2 AND status IS NULL`
 

@@ -1,8 +1,9 @@
 -- Schema of the idemgen PostgreSQL idempotency store.
 --
 -- Migrate substitutes {{table}} with the quoted, optionally schema-qualified
--- table name and {{expires_index}} with the quoted index name, then runs the
--- file under an advisory lock. Every statement is idempotent, so running it
+-- table name, {{table_literal}} with that name as a string literal and
+-- {{expires_index}} with the quoted index name, then runs the file under an
+-- advisory lock. Every statement is idempotent, so running it
 -- again (or from many replicas at once) changes nothing.
 --
 -- One row per key. A row is either
@@ -30,8 +31,26 @@ CREATE TABLE IF NOT EXISTS {{table}} (
     body         bytea,
     body_omitted boolean     NOT NULL DEFAULT false,
     created_at   timestamptz NOT NULL DEFAULT now(),
-    expires_at   timestamptz NOT NULL
+    expires_at   timestamptz NOT NULL,
+    -- Fencing token of the current claim: each acquisition of the key sets
+    -- it to greatest(previous + 1, the database clock in microseconds), so
+    -- it grows even after the row was swept and the key claimed afresh.
+    fence        bigint      NOT NULL DEFAULT 0
 );
+
+-- Tables created before the fence existed gain it here (0 on old rows; the
+-- next claim of each key sets the clock's value). The catalogue is asked
+-- first because ALTER TABLE takes an ACCESS EXCLUSIVE lock, which would
+-- stall every claim and replay, even when the column is already there.
+DO $pgstore$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_attribute
+                   WHERE attrelid = {{table_literal}}::regclass
+                     AND attname = 'fence' AND NOT attisdropped) THEN
+        ALTER TABLE {{table}} ADD COLUMN fence bigint NOT NULL DEFAULT 0;
+    END IF;
+END
+$pgstore$;
 
 -- DeleteExpired walks this index; claims use the primary key.
 CREATE INDEX IF NOT EXISTS {{expires_index}} ON {{table}} (expires_at);

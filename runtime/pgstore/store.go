@@ -27,6 +27,8 @@ type Store struct {
 	// return one, so that New itself never fails.
 	err error
 	q   queries
+	// maxRow bounds a record's row (maxRowBytes; tests lower it).
+	maxRow int
 }
 
 // Option configures a [Store].
@@ -78,7 +80,7 @@ func (s *Store) setErr(err error) {
 // apply schema.sql by other means) before using it. Invalid options are
 // reported by Migrate and by every call that returns an error.
 func New(pool *pgxpool.Pool, opts ...Option) *Store {
-	s := &Store{pool: pool, ttl: idempotency.DefaultTTL, table: DefaultTable}
+	s := &Store{pool: pool, ttl: idempotency.DefaultTTL, table: DefaultTable, maxRow: maxRowBytes}
 	if pool == nil {
 		s.setErr(errors.New("pgstore: New: nil pool"))
 	}
@@ -105,5 +107,6 @@ func (s *Store) Table() string { return s.ident }
 
 var (
 	_ idempotency.ClaimStore = (*Store)(nil)
+	_ idempotency.TxStore    = (*Store)(nil)
 	_ idempotency.Store      = (*Store)(nil)
 )
