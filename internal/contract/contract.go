@@ -25,6 +25,10 @@ const (
 	// the store).
 	HeaderReplay  = "Idempotency-Replay"
 	ReplayOmitted = "omitted"
+	// HeaderStripeReplayed is the header Stripe marks its replays with;
+	// sent as well as HeaderReplayed where an operation asks for Stripe's
+	// dialect, for code written against Stripe's API.
+	HeaderStripeReplayed = "Idempotent-Replayed"
 )
 
 // MaxKeyLength is the longest key accepted, in bytes.

@@ -51,7 +51,7 @@ func (c *call) claimLoop() {
 				c.reject(&probReused, OutcomeMismatch)
 				return
 			}
-			m.replay(c.w, rec)
+			m.replay(c.w, c.r, rec)
 			m.emit(c.r, c.key, c.start, OutcomeReplayed, rec.Status, nil)
 			putState(c.st)
 			return
@@ -176,6 +176,11 @@ func (c *call) run(cl Claim) {
 	r2 := c.r.WithContext(hctx)
 	c.giveBody(r2)
 	st.rec.reset(out, m.cfg.maxResponseBody, m.cfg.replayCookies, &m.hdrs)
+	if m.cfg.echoKey {
+		// Set before the handler runs, so it is part of the answer and of
+		// the record, whatever the handler writes.
+		out.Header()[HeaderIdempotencyKey] = c.r.Header[HeaderIdempotencyKey]
+	}
 
 	if renewing {
 		st.rn.start(c, token, cancel)

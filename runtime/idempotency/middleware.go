@@ -193,8 +193,9 @@ func (m *Middleware) refuseInvalid(w http.ResponseWriter, r *http.Request, start
 }
 
 // replay writes a stored response. The stored value slices are shared, not
-// copied (clipped, so an append cannot write into the record).
-func (m *Middleware) replay(w http.ResponseWriter, rec *Record) {
+// copied (clipped, so an append cannot write into the record). r is the
+// retry, whose key WithEchoKey sends back.
+func (m *Middleware) replay(w http.ResponseWriter, r *http.Request, rec *Record) {
 	h := w.Header()
 	for k, vs := range rec.Header {
 		if skipHeader(k, m.cfg.replayCookies) || (rec.BodyOmitted && k == "Content-Length") {
@@ -203,6 +204,12 @@ func (m *Middleware) replay(w http.ResponseWriter, rec *Record) {
 		h[k] = vs[:len(vs):len(vs)]
 	}
 	h[HeaderIdempotencyReplayed] = replayedTrue
+	if m.cfg.stripeReplayed {
+		h[headerStripeReplayed] = replayedTrue
+	}
+	if m.cfg.echoKey {
+		h[HeaderIdempotencyKey] = r.Header[HeaderIdempotencyKey]
+	}
 	if rec.BodyOmitted {
 		h[headerReplay] = replayOmitted
 	}

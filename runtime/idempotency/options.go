@@ -45,6 +45,8 @@ type config struct {
 	basePaths         []string // NewRouter: prefixes a route table is mounted under
 	transaction       bool
 	completeRetry     time.Duration
+	echoKey           bool
+	stripeReplayed    bool
 }
 
 func defaultConfig() config {
@@ -207,6 +209,20 @@ func WithTransaction(on bool) Option {
 // [DefaultCompleteRetry]; 0 tries once.
 func WithCompleteRetry(d time.Duration) Option {
 	return func(c *config) { c.completeRetry = max(d, 0) }
+}
+
+// WithEchoKey sends the request's Idempotency-Key back in the response's
+// Idempotency-Key header, on the first answer and on every replay, as
+// Stripe does: stripe-go fills LastResponse.IdempotencyKey from it.
+func WithEchoKey(echo bool) Option {
+	return func(c *config) { c.echoKey = echo }
+}
+
+// WithStripeReplayed marks a replay with Idempotent-Replayed: true (the
+// header Stripe sends) as well as Idempotency-Replayed, for clients written
+// against Stripe's API.
+func WithStripeReplayed(send bool) Option {
+	return func(c *config) { c.stripeReplayed = send }
 }
 
 // WithObserver reports every outcome to f, synchronously on the request's

@@ -83,7 +83,7 @@ func skipHeader(k string, cookies bool) bool {
 	switch k {
 	case "Connection", "Keep-Alive", "Proxy-Connection", "Proxy-Authenticate",
 		"Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade",
-		"Date", HeaderIdempotencyReplayed, headerReplay:
+		"Date", HeaderIdempotencyReplayed, headerReplay, headerStripeReplayed:
 		return true
 	case "Set-Cookie":
 		return !cookies
@@ -106,3 +106,6 @@ func namedByConnection(conn []string, k string) bool {
 
 // headerReplay marks a replay whose body was not stored.
 const headerReplay = contract.HeaderReplay
+
+// headerStripeReplayed is Stripe's name for HeaderIdempotencyReplayed.
+const headerStripeReplayed = contract.HeaderStripeReplayed
