@@ -159,6 +159,23 @@ func replayHeader(swagger bool) *omap {
 		contract.ReplayOmitted, swagger)
 }
 
+// echoedKeyHeader is the request's Idempotency-Key sent back (echoKey).
+func echoedKeyHeader(swagger bool) *omap {
+	h := newMap("description", "The request's Idempotency-Key, sent back on the first answer and on every replay.")
+	if swagger {
+		h.set("type", "string")
+		return h
+	}
+	h.set("schema", newMap("type", "string"))
+	return h
+}
+
+// stripeReplayedHeader is Stripe's name for Idempotency-Replayed
+// (stripeReplayed).
+func stripeReplayedHeader(swagger bool) *omap {
+	return headerObject("true on a replay, as Stripe sends it; the same as Idempotency-Replayed.", "true", swagger)
+}
+
 func headerObject(desc, value string, swagger bool) *omap {
 	h := newMap("description", desc)
 	if swagger {

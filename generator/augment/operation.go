@@ -26,6 +26,10 @@ type augmenter struct {
 	// shared counts, per shared response component, the references from
 	// marked operations' responses that the runtime can replay.
 	shared map[string]int
+	// dialect holds, per shared response component, the dialect headers
+	// (dialectHeaders) that every marked operation referencing it asks
+	// for, and wanted those that any of them asks for.
+	dialect, wanted map[string]dialectSet
 	// unreplayed counts the references from marked operations' responses
 	// that are never replayed (a 5xx, a 1xx).
 	unreplayed map[string]int
@@ -40,6 +44,7 @@ func newAugmenter(d *document, m model.Model) *augmenter {
 		p:      &planner{file: d.file, sites: map[*yaml.Node]*site{}},
 		added:  map[string]map[string]any{},
 		shared: map[string]int{}, unreplayed: map[string]int{},
+		dialect: map[string]dialectSet{}, wanted: map[string]dialectSet{},
 	}
 	a.problem, _ = a.pick("schemas", "Problem", problemSchema())
 	variants := map[keyVariant]bool{}
@@ -179,20 +184,55 @@ func (a *augmenter) replayHeaders(root, rc cursor, k, resp *yaml.Node, p model.P
 			return
 		}
 		if !a.ours(name) {
+			d := dialectOf(p)
+			if a.shared[name] == 0 {
+				a.dialect[name] = d
+			} else {
+				a.dialect[name] &= d
+			}
+			a.wanted[name] |= d
 			a.shared[name]++
 		}
 		return
 	}
-	a.addReplayHeaders(root, cursor{node: resp, key: k, path: with(rc.path, k.Value)})
+	a.addReplayHeaders(root, cursor{node: resp, key: k, path: with(rc.path, k.Value)}, dialectOf(p))
 }
 
-// addReplayHeaders adds to the response at c the replay headers it lacks.
-func (a *augmenter) addReplayHeaders(root, c cursor) {
+// addReplayHeaders adds to the response at c the replay headers it lacks,
+// and the dialect headers of d.
+func (a *augmenter) addReplayHeaders(root, c cursor, d dialectSet) {
 	for _, h := range replayHeaders {
 		if !hasHeader(c.node, h.name) {
 			a.p.put(a.p.enter(c, "headers"), h.name, a.header(root, h))
 		}
 	}
+	for i, h := range dialectHeaders {
+		if d&(1<<i) != 0 && !hasHeader(c.node, h.name) {
+			a.p.put(a.p.enter(c, "headers"), h.name, a.header(root, h))
+		}
+	}
+}
+
+// dialectSet is a set of dialectHeaders, bit i for the i-th.
+type dialectSet uint8
+
+// dialectHeaders are the headers of Stripe's dialect, which a policy asks
+// for one by one: the echoed key (echoKey) and Idempotent-Replayed
+// (stripeReplayed).
+var dialectHeaders = []responseHeader{
+	{contract.HeaderKey, "IdempotencyKeyEcho", echoedKeyHeader},
+	{contract.HeaderStripeReplayed, "IdempotentReplayed", stripeReplayedHeader},
+}
+
+func dialectOf(p model.Policy) dialectSet {
+	var d dialectSet
+	if p.EchoKey {
+		d |= 1 << 0
+	}
+	if p.StripeReplayed {
+		d |= 1 << 1
+	}
+	return d
 }
 
 // replayHeaders are the headers a replayed response may carry: every
@@ -282,7 +322,12 @@ func (a *augmenter) sharedResponses(root cursor) {
 		case total != a.shared[name]:
 			a.warn("%s.%s is also used outside idempotent operations; Idempotency-Replayed is not documented on it", where, name)
 		default:
-			a.addReplayHeaders(root, cursor{node: comp, key: ck, path: with(keys, name)})
+			a.addReplayHeaders(root, cursor{node: comp, key: ck, path: with(keys, name)}, a.dialect[name])
+			for i, h := range dialectHeaders {
+				if missed := a.wanted[name] &^ a.dialect[name]; missed&(1<<i) != 0 {
+					a.warn("%s.%s is also used by idempotent operations that do not send %s; it is not documented on it", where, name, h.name)
+				}
+			}
 		}
 	}
 }

@@ -46,6 +46,12 @@ func routeOptions(op model.Operation) []string {
 	if p.Transaction {
 		opts = append(opts, "idempotency.WithTransaction(true)")
 	}
+	if p.EchoKey {
+		opts = append(opts, "idempotency.WithEchoKey(true)")
+	}
+	if p.StripeReplayed {
+		opts = append(opts, "idempotency.WithStripeReplayed(true)")
+	}
 	return opts
 }
 
@@ -75,6 +81,12 @@ func policySummary(p model.Policy) string {
 	}
 	if p.Transaction {
 		parts = append(parts, "completed in the handler's transaction")
+	}
+	if p.EchoKey {
+		parts = append(parts, "key echoed")
+	}
+	if p.StripeReplayed {
+		parts = append(parts, "Idempotent-Replayed sent")
 	}
 	return strings.Join(parts, ", ")
 }

@@ -44,7 +44,7 @@ func (f fieldError) Name() string {
 
 // policyFields are the fields of the object form, in the order the README
 // documents them.
-var policyFields = []string{"required", "ttl", "scopeHeaders", "storeServerErrors", "maxRequestBytes", "maxResponseBytes", "wait", "transaction"}
+var policyFields = []string{"required", "ttl", "scopeHeaders", "storeServerErrors", "maxRequestBytes", "maxResponseBytes", "wait", "transaction", "echoKey", "stripeReplayed"}
 
 // decodePolicy reads an x-idempotent value as kin-openapi hands it over:
 // YAML and JSON alike arrive as bool, string, float64, []any and
@@ -91,12 +91,19 @@ func decodeObject(obj map[string]any) (model.Policy, []fieldError) {
 				bad(k, "must be true or false, got %s", describe(v))
 			}
 			p.StoreServerErrors = b
-		case "transaction":
+		case "transaction", "echoKey", "stripeReplayed":
 			b, isBool := v.(bool)
 			if !isBool {
 				bad(k, "must be true or false, got %s", describe(v))
 			}
-			p.Transaction = b
+			switch k {
+			case "transaction":
+				p.Transaction = b
+			case "echoKey":
+				p.EchoKey = b
+			default:
+				p.StripeReplayed = b
+			}
 		case "ttl":
 			d, err := duration(v)
 			switch {

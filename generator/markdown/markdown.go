@@ -96,6 +96,7 @@ type policyKey struct {
 	MaxRequest, MaxResponse string
 	Wait                    string // "" for none
 	Transaction             bool
+	EchoKey, StripeReplayed bool
 }
 
 // hidden is an operation whose own declarations hide part of the contract.
@@ -190,6 +191,7 @@ func newData(m model.Model, own map[string][]int) data {
 
 func newPolicy(p model.Policy) policy {
 	pol := policy{policyKey: policyKey{StoreServerErrors: p.StoreServerErrors, Transaction: p.Transaction,
+		EchoKey: p.EchoKey, StripeReplayed: p.StripeReplayed,
 		MaxRequest: size(defaultBodyBytes), MaxResponse: size(defaultBodyBytes)}}
 	if len(p.ScopeHeaders) > 0 {
 		pol.Scope = "`" + strings.Join(p.ScopeHeaders, "`, `") + "`"

@@ -100,6 +100,11 @@ type Policy struct {
 	// together or not at all, and the client gets the response only after
 	// the commit. It needs a store that implements idempotency.TxStore.
 	Transaction bool
+	// EchoKey sends the request's Idempotency-Key back in the response
+	// (idempotency.WithEchoKey), and StripeReplayed marks replays with
+	// Stripe's Idempotent-Replayed too (idempotency.WithStripeReplayed):
+	// Stripe's dialect, for clients written against Stripe's API.
+	EchoKey, StripeReplayed bool
 }
 
 // DefaultPolicy is what `x-idempotent: true` means.
