@@ -157,7 +157,9 @@ func oapiOutput(ctx context.Context, c goldenCase, golden string) (_ []byte, wit
 		// wrappers must compile against exactly that ServerInterface.
 		conf.Generate.Models = true
 	case withServer:
-		conf.Generate = codegen.GenerateOptions{StdHTTPServer: true, Models: true}
+		// Strict keeps the std-http shape; a client is kept for the
+		// ClientOption the file offers over it.
+		conf.Generate = codegen.GenerateOptions{StdHTTPServer: true, Models: true, Strict: g.Strict, Client: g.Client}
 	}
 	src, err := codegen.Generate(doc, conf)
 	return []byte(src), withServer, err

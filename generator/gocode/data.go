@@ -50,6 +50,22 @@ type fileData struct {
 	KeyCheckDoc string
 	// CtorDoc says why Ctor is unexported, when it is.
 	CtorDoc string
+	// ClientType is oapi-codegen's client type, for the ClientOption that
+	// gives the marked operations idemclient's keys and retries; empty
+	// without a client.
+	ClientType string
+	// TableOnlyDoc opens a file without a server, saying why.
+	TableOnlyDoc string
+	// ClientRoutes are the marked operations as idemclient routes, one
+	// idemclient.Policy literal each.
+	ClientRoutes []clientRoute
+}
+
+// clientRoute is one operation of IdempotentClientRoutes.
+type clientRoute struct {
+	Method, Path string
+	Policy       string // the idemclient.Policy fields, as Go source
+	Comment      string
 }
 
 type routeData struct {
@@ -141,6 +157,21 @@ func newFileData(m model.Model, opts Options) (*fileData, error) {
 		}
 	}
 	d.setKeyChecks(binds, sh)
+	if m.RouteTableOnly {
+		what := "the route table alone, for NewIdempotencyMiddleware in front of any router."
+		if m.ClientType != "" {
+			what = "the route table, for NewIdempotencyMiddleware in front of any router, and the client's WithIdempotentRetries."
+		}
+		d.TableOnlyDoc = comment("The oapi-codegen configuration idemgen read generates no server, so this file has no IdempotentServer and refers to no ServerInterface: it is " +
+			what + " For typed wrappers, give idemgen the configuration that generates the server (std-http, chi, gorilla, echo, gin, fiber or iris).")
+	}
+	if m.ClientType != "" {
+		d.ClientType = m.ClientType
+		imports[`"github.com/idemgen/idemgen/runtime/idemclient"`] = true
+		for _, op := range m.Operations {
+			d.ClientRoutes = append(d.ClientRoutes, newClientRoute(op))
+		}
+	}
 	if len(d.KeyChecks) > 0 && sh.Router != "" {
 		imports[`"strings"`] = true // the routers trim the base URL
 	}

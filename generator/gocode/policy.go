@@ -1,6 +1,7 @@
 package gocode
 
 import (
+	"cmp"
 	"fmt"
 	"strconv"
 	"strings"
@@ -53,6 +54,22 @@ func routeOptions(op model.Operation) []string {
 		opts = append(opts, "idempotency.WithStripeReplayed(true)")
 	}
 	return opts
+}
+
+// newClientRoute is op as IdempotentClientRoutes lists it: what the
+// client needs of its policy, the key requirement and the TTL that bounds
+// its retries.
+func newClientRoute(op model.Operation) clientRoute {
+	var fields []string
+	if op.Policy.Required {
+		fields = append(fields, "Required: true")
+	}
+	if op.Policy.TTL > 0 {
+		fields = append(fields, "TTL: "+goDuration(op.Policy.TTL))
+	}
+	r := clientRoute{Method: op.Method, Path: op.Path, Policy: strings.Join(fields, ", ")}
+	r.Comment = strings.Join(strings.Fields(cmp.Or(op.OperationID, op.GoName, op.Route())), " ")
+	return r
 }
 
 // policySummary describes a policy in a few words, for doc comments.

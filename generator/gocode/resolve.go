@@ -1,6 +1,7 @@
 package gocode
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
 	"slices"
@@ -55,6 +56,9 @@ func Resolve(doc *openapi3.T, cfg Config, m model.Model) (model.Model, []string,
 	m.BasePaths = bases
 	if sh != nil {
 		m.Framework = sh.Framework
+	}
+	if cfg.Generate.Client {
+		m.ClientType = cmp.Or(cfg.OutputOptions.ClientTypeName, "Client")
 	}
 	if sh == nil {
 		// The route table alone: nothing of oapi-codegen's to name.

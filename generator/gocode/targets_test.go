@@ -131,11 +131,12 @@ func TestLoadConfigUnknownTarget(t *testing.T) {
 
 // With no server target, the file is the route table alone: it names no
 // ServerInterface, so it compiles beside models only, or nothing at all.
+// (With a client it also offers the client's option, and compiles beside
+// that client: golden/client_only.)
 func TestResolveRouteTableOnly(t *testing.T) {
 	spec := filepath.Join("testdata", "names.yaml")
 	for name, text := range map[string]string{
 		"models":      "package: api\ngenerate:\n  models: true\n",
-		"client":      "package: api\ngenerate:\n  client: true\n  models: true\n",
 		"no generate": "package: api\n",
 		"empty file":  "",
 	} {

@@ -33,6 +33,11 @@ type Model struct {
 	// server (std-http, chi, gorilla), else "echo", "echo5", "gin",
 	// "fiber", "fiber3" or "iris". gocode.Resolve sets it.
 	Framework string
+	// ClientType names the client type oapi-codegen generates (its
+	// client-type-name, "Client" by default), whose ClientOption the Go
+	// file offers for idemclient's retries; empty when the configuration
+	// generates no client. gocode.Resolve sets it.
+	ClientType string
 }
 
 // Operation is one operation marked x-idempotent.

@@ -2,9 +2,9 @@
 
 // The oapi-codegen configuration idemgen read generates no server, so this
 // file has no IdempotentServer and refers to no ServerInterface: it is the
-// route table alone, for NewIdempotencyMiddleware in front of any router.
-// For typed wrappers, give idemgen the configuration that generates the
-// server (std-http, chi, gorilla, echo, gin, fiber or iris).
+// route table alone, for NewIdempotencyMiddleware in front of any router. For
+// typed wrappers, give idemgen the configuration that generates the server
+// (std-http, chi, gorilla, echo, gin, fiber or iris).
 
 package api
 
