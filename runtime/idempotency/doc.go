@@ -79,7 +79,7 @@
 // # Stores
 //
 // A store that implements [ClaimStore] (MemoryStore within one process,
-// the redisstore and pgstore packages across many, or your own, checked
+// the redisstore, pgstore and mysqlstore packages across many, or your own, checked
 // with package storetest) gives exactly-once: an atomic claim with an
 // owner token and a lease, which the middleware renews every third of
 // [WithLease] while the handler runs; completion is token-checked and runs
@@ -100,6 +100,48 @@
 // the completed record nearest its expiry; a retry with an evicted key
 // runs again. MemoryOptions.OnEvict reports each eviction as an [Event]
 // with [OutcomeEvicted]: pass it the observer given to [WithObserver].
+//
+// # Exactly once, and what can still run twice
+//
+// A claim makes the handler run once per lease; the handler's side effect
+// and the store's Complete are still two writes. What the middleware does
+// about the window between them:
+//
+//   - A Complete that fails (the store went away after the handler
+//     answered) is retried with backoff for [WithCompleteRetry] (default
+//     5s) while the lease is renewed, so no retry of the client's takes
+//     the key over meanwhile. The client gets its response first.
+//   - A handler whose lease is lost (the store says another request took
+//     the key over, or no renewal got through for a whole lease: a paused
+//     process, a store outage) finds its context cancelled, with
+//     [ErrLeaseLost] as context.Cause, and its Complete is refused by the
+//     token if another request did take the key over. A handler that
+//     checks its context before a side effect does not make it twice.
+//   - [Info].Fence grows with every acquisition of a key, takeovers
+//     included: hand it to a downstream system that keeps the largest
+//     fence seen per key and refuses a write with a smaller one, and a
+//     stale owner's late write is refused there.
+//   - [WithTransaction] closes the window for writes to the store's own
+//     database: they and the stored response commit in one transaction
+//     ([TxStore]; pgstore and mysqlstore implement it), fenced by the
+//     token, and the response is sent only after the commit.
+//
+// What can still run twice, without a transaction: a side effect that
+// happened when the process then died, or the store stayed unreachable for
+// longer than WithCompleteRetry, before the record was stored; after the
+// lease a retry takes the key over and runs again (Info.TakenOver tells it
+// so). The same after a lease lost to a pause or an outage, when the
+// handler ignored its context's cancellation. With a transaction, only
+// effects outside it (an e-mail, a call to another service), for which
+// the fence is the guard.
+//
+// A fence may be compared across takeovers of one key only while the
+// store still holds the key: a store that forgets a key (its record
+// expired, its row was swept) starts the next owner's fence from its
+// clock's microseconds, so fences still grow unless that clock went back.
+//
+//	fence := info.Fence // info, _ := idempotency.FromContext(r.Context())
+//	// UPDATE ledger SET balance = $1, fence = $2 WHERE id = $3 AND fence < $2
 //
 // # Clients
 //
