@@ -1,6 +1,9 @@
 package idempotency
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // Outcome is what the middleware did with one request.
 type Outcome uint8
@@ -32,6 +35,7 @@ const (
 	OutcomeOwnershipLost                      // Complete or Renew refused: the lease was taken over
 	OutcomeFailOpen                           // the store failed and the handler ran unguarded
 	OutcomeEvicted                            // a completed record was evicted before its expiry to make room: a retry with its key runs again
+	OutcomeRenewed                            // the lease of a running handler was renewed
 )
 
 var outcomeNames = [...]string{
@@ -52,6 +56,7 @@ var outcomeNames = [...]string{
 	OutcomeOwnershipLost:   "ownership_lost",
 	OutcomeFailOpen:        "fail_open",
 	OutcomeEvicted:         "evicted",
+	OutcomeRenewed:         "renewed",
 }
 
 // String returns a stable snake_case name, usable as a metric label.
@@ -68,6 +73,13 @@ type Event struct {
 	// Method and Route identify the operation: Route is the WithRoute
 	// pattern, or "METHOD /path" without one.
 	Method, Route string
+	// Operation names the operation for metrics and logs: the
+	// [WithOperation] name (the generated code gives the operationId),
+	// else Route. Its values are bounded by the routes, never by paths.
+	Operation string
+	// Context is the request's context, for an observer that annotates the
+	// request's trace span; nil on Evicted.
+	Context context.Context
 	// Key is the client's key as sent (after sf-string decoding); empty when
 	// absent or invalid. On Evicted it is the store's key.
 	Key string

@@ -242,7 +242,11 @@ func (m *Middleware) emit(r *http.Request, key string, start time.Time, o Outcom
 	if f == nil {
 		return
 	}
-	ev := Event{Outcome: o, Method: r.Method, Route: m.routeOf(r), Key: key, Status: status, Err: err}
+	ev := Event{Outcome: o, Method: r.Method, Route: m.routeOf(r), Key: key, Status: status, Err: err, Context: r.Context()}
+	ev.Operation = m.cfg.operation
+	if ev.Operation == "" {
+		ev.Operation = ev.Route
+	}
 	if !start.IsZero() {
 		ev.Elapsed = time.Since(start)
 	}

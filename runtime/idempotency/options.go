@@ -33,6 +33,7 @@ type config struct {
 	keyRequired       bool
 	methods           []string
 	route             string
+	operation         string
 	scope             func(*http.Request) string
 	scopeHeaders      []string
 	maxRequestBody    int64
@@ -102,6 +103,12 @@ func WithMethods(methods ...string) Option {
 			c.methods = append(c.methods, m)
 		}
 	}
+}
+
+// WithOperation names the operation in [Event].Operation, for metrics and
+// logs: the generated code passes each operation's operationId.
+func WithOperation(name string) Option {
+	return func(c *config) { c.operation = name }
 }
 
 // WithRoute scopes keys to one operation, e.g. "POST /payments/{id}": the

@@ -77,6 +77,7 @@ func (rn *renewer) renew() {
 	switch {
 	case err == nil:
 		rn.held = sent // the new lease runs from before the call
+		c.m.emit(c.r, c.key, c.start, OutcomeRenewed, 0, nil)
 	case errors.Is(err, ErrNotOwner):
 		c.m.emit(c.r, c.key, c.start, OutcomeOwnershipLost, 0, err)
 		rn.lose(fmt.Errorf("%w: another request took the key over", ErrLeaseLost))

@@ -14,7 +14,10 @@ import (
 type Route struct {
 	Method  string
 	Pattern string
-	Options []Option
+	// Operation names it in events ([WithOperation]); the generated
+	// route tables give the operationId.
+	Operation string
+	Options   []Option
 }
 
 // router applies one [Middleware] per operation of a route table.
@@ -175,6 +178,9 @@ func NewRouteMiddleware(store ClaimStore, route Route, opts ...Option) *Middlewa
 	method := routeMethod(route)
 	all := make([]Option, 0, 2+len(route.Options)+len(opts))
 	all = append(all, WithMethods(method), WithRoute(method+" "+route.Pattern))
+	if route.Operation != "" {
+		all = append(all, WithOperation(route.Operation))
+	}
 	all = append(all, route.Options...)
 	all = append(all, opts...)
 	return New(store, all...)
