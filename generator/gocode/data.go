@@ -74,8 +74,11 @@ type routeData struct {
 	// Empty for the routes served by the route table only.
 	Var          string
 	Method, Path string
-	Comment      string // one line: "createPayment: key optional, TTL 24h."
-	Options      []string
+	// Operation is the operationId as Go source, for the events' label;
+	// empty when the spec gives none.
+	Operation string
+	Comment   string // one line: "createPayment: key optional, TTL 24h."
+	Options   []string
 }
 
 type wrapperData struct {
@@ -122,6 +125,9 @@ func newFileData(m model.Model, opts Options) (*fileData, error) {
 	binds := map[string]bool{}
 	for _, op := range m.Operations {
 		r := routeData{Method: op.Method, Path: op.Path}
+		if op.OperationID != "" {
+			r.Operation = strconv.Quote(op.OperationID)
+		}
 		r.Comment = policySummary(op.Policy) + "."
 		if name := cmp.Or(op.OperationID, op.GoName); name != "" {
 			r.Comment = name + ": " + r.Comment

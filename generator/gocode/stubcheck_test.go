@@ -55,7 +55,7 @@ import ("net/http"; "time")
 type ClaimStore interface{ TTL() time.Duration }
 type config struct{}
 type Option func(*config)
-type Route struct { Method, Pattern string; Options []Option }
+type Route struct { Method, Pattern, Operation string; Options []Option }
 type Middleware struct{}
 func (m *Middleware) Serve(w http.ResponseWriter, r *http.Request, next http.Handler) {}
 func (m *Middleware) Handler(next http.Handler) http.Handler { return next }

@@ -26,16 +26,16 @@ var IdempotentRoutes = []idempotency.Route{
 // newIdempotentServer hands to idempotency.NewRouteMiddleware.
 var (
 	// createJob: key required, TTL 24h.
-	routeCreateJob = idempotency.Route{Method: "POST", Pattern: "/jobs", Options: []idempotency.Option{
+	routeCreateJob = idempotency.Route{Method: "POST", Pattern: "/jobs", Operation: "createJob", Options: []idempotency.Option{
 		idempotency.WithKeyRequired(true),
 		idempotency.WithTTL(24 * time.Hour),
 	}}
 	// replaceJob: key optional, TTL 24h.
-	routeReplaceJob = idempotency.Route{Method: "PUT", Pattern: "/jobs/{id}", Options: []idempotency.Option{
+	routeReplaceJob = idempotency.Route{Method: "PUT", Pattern: "/jobs/{id}", Operation: "replaceJob", Options: []idempotency.Option{
 		idempotency.WithTTL(24 * time.Hour),
 	}}
 	// cancelJob: key optional, TTL 24h.
-	routeCancelJob = idempotency.Route{Method: "POST", Pattern: "/jobs/{id}/cancel", Options: []idempotency.Option{
+	routeCancelJob = idempotency.Route{Method: "POST", Pattern: "/jobs/{id}/cancel", Operation: "cancelJob", Options: []idempotency.Option{
 		idempotency.WithTTL(24 * time.Hour),
 	}}
 )

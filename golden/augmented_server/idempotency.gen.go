@@ -22,12 +22,12 @@ var IdempotentRoutes = []idempotency.Route{
 // newIdempotentServer hands to idempotency.NewRouteMiddleware.
 var (
 	// createJob: key required, TTL 24h.
-	routeCreateJob = idempotency.Route{Method: "POST", Pattern: "/jobs", Options: []idempotency.Option{
+	routeCreateJob = idempotency.Route{Method: "POST", Pattern: "/jobs", Operation: "createJob", Options: []idempotency.Option{
 		idempotency.WithKeyRequired(true),
 		idempotency.WithTTL(24 * time.Hour),
 	}}
 	// cancelJob: key optional, TTL 24h.
-	routeCancelJob = idempotency.Route{Method: "POST", Pattern: "/jobs/{id}/cancel", Options: []idempotency.Option{
+	routeCancelJob = idempotency.Route{Method: "POST", Pattern: "/jobs/{id}/cancel", Operation: "cancelJob", Options: []idempotency.Option{
 		idempotency.WithTTL(24 * time.Hour),
 	}}
 )

@@ -21,7 +21,7 @@ var IdempotentRoutes = []idempotency.Route{
 // NewIdempotentServer hands to idempotency.NewRouteMiddleware.
 var (
 	// createPayment: key optional, TTL 24h.
-	routeCreatePayment = idempotency.Route{Method: "POST", Pattern: "/payments", Options: []idempotency.Option{
+	routeCreatePayment = idempotency.Route{Method: "POST", Pattern: "/payments", Operation: "createPayment", Options: []idempotency.Option{
 		idempotency.WithTTL(24 * time.Hour),
 	}}
 )

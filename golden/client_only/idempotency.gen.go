@@ -22,11 +22,11 @@ import (
 // NewIdempotencyMiddleware serves them for any router.
 var IdempotentRoutes = []idempotency.Route{
 	// createPayment: key optional, TTL 24h.
-	{Method: "POST", Pattern: "/payments", Options: []idempotency.Option{
+	{Method: "POST", Pattern: "/payments", Operation: "createPayment", Options: []idempotency.Option{
 		idempotency.WithTTL(24 * time.Hour),
 	}},
 	// refundPayment: key required, TTL 48h.
-	{Method: "POST", Pattern: "/payments/{id}/refunds", Options: []idempotency.Option{
+	{Method: "POST", Pattern: "/payments/{id}/refunds", Operation: "refundPayment", Options: []idempotency.Option{
 		idempotency.WithKeyRequired(true),
 		idempotency.WithTTL(48 * time.Hour),
 	}},

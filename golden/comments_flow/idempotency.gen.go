@@ -22,12 +22,12 @@ var IdempotentRoutes = []idempotency.Route{
 // NewIdempotentServer hands to idempotency.NewRouteMiddleware.
 var (
 	// createOrder: key required, TTL 6h.
-	routeCreateOrder = idempotency.Route{Method: "POST", Pattern: "/orders", Options: []idempotency.Option{
+	routeCreateOrder = idempotency.Route{Method: "POST", Pattern: "/orders", Operation: "createOrder", Options: []idempotency.Option{
 		idempotency.WithKeyRequired(true),
 		idempotency.WithTTL(6 * time.Hour),
 	}}
 	// deleteOrder: key optional, TTL 24h.
-	routeDeleteOrder = idempotency.Route{Method: "DELETE", Pattern: "/orders/{id}", Options: []idempotency.Option{
+	routeDeleteOrder = idempotency.Route{Method: "DELETE", Pattern: "/orders/{id}", Operation: "deleteOrder", Options: []idempotency.Option{
 		idempotency.WithTTL(24 * time.Hour),
 	}}
 )

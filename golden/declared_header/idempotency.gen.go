@@ -22,11 +22,11 @@ var IdempotentRoutes = []idempotency.Route{
 // newIdempotentServer hands to idempotency.NewRouteMiddleware.
 var (
 	// sendMessage: key optional, TTL 24h.
-	routeSendMessage = idempotency.Route{Method: "POST", Pattern: "/messages", Options: []idempotency.Option{
+	routeSendMessage = idempotency.Route{Method: "POST", Pattern: "/messages", Operation: "sendMessage", Options: []idempotency.Option{
 		idempotency.WithTTL(24 * time.Hour),
 	}}
 	// retryMessage: key required, TTL 24h.
-	routeRetryMessage = idempotency.Route{Method: "POST", Pattern: "/messages/{id}/retry", Options: []idempotency.Option{
+	routeRetryMessage = idempotency.Route{Method: "POST", Pattern: "/messages/{id}/retry", Operation: "retryMessage", Options: []idempotency.Option{
 		idempotency.WithKeyRequired(true),
 		idempotency.WithTTL(24 * time.Hour),
 	}}

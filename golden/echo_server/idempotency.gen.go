@@ -25,11 +25,11 @@ var IdempotentRoutes = []idempotency.Route{
 // NewIdempotentServer hands to idempotency.NewRouteMiddleware.
 var (
 	// createPayment: key optional, TTL 24h.
-	routeCreatePayment = idempotency.Route{Method: "POST", Pattern: "/payments", Options: []idempotency.Option{
+	routeCreatePayment = idempotency.Route{Method: "POST", Pattern: "/payments", Operation: "createPayment", Options: []idempotency.Option{
 		idempotency.WithTTL(24 * time.Hour),
 	}}
 	// refundPayment: key required, TTL 48h.
-	routeRefundPayment = idempotency.Route{Method: "POST", Pattern: "/payments/{id}/refunds", Options: []idempotency.Option{
+	routeRefundPayment = idempotency.Route{Method: "POST", Pattern: "/payments/{id}/refunds", Operation: "refundPayment", Options: []idempotency.Option{
 		idempotency.WithKeyRequired(true),
 		idempotency.WithTTL(48 * time.Hour),
 	}}

@@ -23,7 +23,7 @@ var IdempotentRoutes = []idempotency.Route{
 // NewIdempotentServer hands to idempotency.NewRouteMiddleware.
 var (
 	// putTransfer: key required, TTL 24h, retries wait up to 2s.
-	routePutTransfer = idempotency.Route{Method: "PUT", Pattern: "/accounts/{account}/transfers/{transferId}", Options: []idempotency.Option{
+	routePutTransfer = idempotency.Route{Method: "PUT", Pattern: "/accounts/{account}/transfers/{transferId}", Operation: "putTransfer", Options: []idempotency.Option{
 		idempotency.WithKeyRequired(true),
 		idempotency.WithTTL(24 * time.Hour),
 		idempotency.WithWait(2 * time.Second),

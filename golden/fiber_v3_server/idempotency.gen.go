@@ -23,7 +23,7 @@ var IdempotentRoutes = []idempotency.Route{
 // NewIdempotentServer hands to idempotency.NewRouteMiddleware.
 var (
 	// startExport: key optional, TTL 1h.
-	routeStartExport = idempotency.Route{Method: "POST", Pattern: "/exports", Options: []idempotency.Option{
+	routeStartExport = idempotency.Route{Method: "POST", Pattern: "/exports", Operation: "startExport", Options: []idempotency.Option{
 		idempotency.WithTTL(1 * time.Hour),
 	}}
 )

@@ -24,12 +24,12 @@ var IdempotentRoutes = []idempotency.Route{
 // NewIdempotentServer hands to idempotency.NewRouteMiddleware.
 var (
 	// placeOrder: key optional, TTL 24h, scoped by X-Tenant-ID.
-	routePlaceOrder = idempotency.Route{Method: "POST", Pattern: "/orders", Options: []idempotency.Option{
+	routePlaceOrder = idempotency.Route{Method: "POST", Pattern: "/orders", Operation: "placeOrder", Options: []idempotency.Option{
 		idempotency.WithTTL(24 * time.Hour),
 		idempotency.WithScopeHeaders("X-Tenant-ID"),
 	}}
 	// cancelOrder: key optional, TTL 24h.
-	routeCancelOrder = idempotency.Route{Method: "POST", Pattern: "/orders/{s}/cancel", Options: []idempotency.Option{
+	routeCancelOrder = idempotency.Route{Method: "POST", Pattern: "/orders/{s}/cancel", Operation: "cancelOrder", Options: []idempotency.Option{
 		idempotency.WithTTL(24 * time.Hour),
 	}}
 )

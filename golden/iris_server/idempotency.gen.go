@@ -24,11 +24,11 @@ var IdempotentRoutes = []idempotency.Route{
 // NewIdempotentServer hands to idempotency.NewRouteMiddleware.
 var (
 	// deleteCart: key optional, TTL 24h.
-	routeDeleteCart = idempotency.Route{Method: "DELETE", Pattern: "/carts/{cartId}", Options: []idempotency.Option{
+	routeDeleteCart = idempotency.Route{Method: "DELETE", Pattern: "/carts/{cartId}", Operation: "deleteCart", Options: []idempotency.Option{
 		idempotency.WithTTL(24 * time.Hour),
 	}}
 	// checkout: key optional, TTL 24h, 5xx stored.
-	routeCheckout = idempotency.Route{Method: "POST", Pattern: "/carts/{cartId}/checkout", Options: []idempotency.Option{
+	routeCheckout = idempotency.Route{Method: "POST", Pattern: "/carts/{cartId}/checkout", Operation: "checkout", Options: []idempotency.Option{
 		idempotency.WithTTL(24 * time.Hour),
 		idempotency.WithStoreServerErrors(true),
 	}}

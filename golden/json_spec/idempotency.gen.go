@@ -22,12 +22,12 @@ var IdempotentRoutes = []idempotency.Route{
 // NewIdempotentServer hands to idempotency.NewRouteMiddleware.
 var (
 	// createOrder: key required, TTL 36h.
-	routeCreateOrder = idempotency.Route{Method: "POST", Pattern: "/orders", Options: []idempotency.Option{
+	routeCreateOrder = idempotency.Route{Method: "POST", Pattern: "/orders", Operation: "createOrder", Options: []idempotency.Option{
 		idempotency.WithKeyRequired(true),
 		idempotency.WithTTL(36 * time.Hour),
 	}}
 	// updateOrder: key optional, TTL 24h.
-	routeUpdateOrder = idempotency.Route{Method: "PATCH", Pattern: "/orders/{id}", Options: []idempotency.Option{
+	routeUpdateOrder = idempotency.Route{Method: "PATCH", Pattern: "/orders/{id}", Operation: "updateOrder", Options: []idempotency.Option{
 		idempotency.WithTTL(24 * time.Hour),
 	}}
 )

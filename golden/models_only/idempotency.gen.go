@@ -20,12 +20,12 @@ import (
 // NewIdempotencyMiddleware serves them for any router.
 var IdempotentRoutes = []idempotency.Route{
 	// createOrder: key required, TTL 24h.
-	{Method: "POST", Pattern: "/orders", Options: []idempotency.Option{
+	{Method: "POST", Pattern: "/orders", Operation: "createOrder", Options: []idempotency.Option{
 		idempotency.WithKeyRequired(true),
 		idempotency.WithTTL(24 * time.Hour),
 	}},
 	// cancelOrder: key optional, TTL 24h.
-	{Method: "POST", Pattern: "/orders/{id}/cancel", Options: []idempotency.Option{
+	{Method: "POST", Pattern: "/orders/{id}/cancel", Operation: "cancelOrder", Options: []idempotency.Option{
 		idempotency.WithTTL(24 * time.Hour),
 	}},
 }

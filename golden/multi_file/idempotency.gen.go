@@ -23,12 +23,12 @@ var IdempotentRoutes = []idempotency.Route{
 // NewIdempotentServer hands to idempotency.NewRouteMiddleware.
 var (
 	// createPayment: key required, TTL 24h.
-	routeCreatePayment = idempotency.Route{Method: "POST", Pattern: "/payments", Options: []idempotency.Option{
+	routeCreatePayment = idempotency.Route{Method: "POST", Pattern: "/payments", Operation: "createPayment", Options: []idempotency.Option{
 		idempotency.WithKeyRequired(true),
 		idempotency.WithTTL(24 * time.Hour),
 	}}
 	// capturePayment: key optional, TTL 24h.
-	routeCapturePayment = idempotency.Route{Method: "POST", Pattern: "/payments/{id}/capture", Options: []idempotency.Option{
+	routeCapturePayment = idempotency.Route{Method: "POST", Pattern: "/payments/{id}/capture", Operation: "capturePayment", Options: []idempotency.Option{
 		idempotency.WithTTL(24 * time.Hour),
 	}}
 )

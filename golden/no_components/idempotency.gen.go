@@ -21,7 +21,7 @@ var IdempotentRoutes = []idempotency.Route{
 // NewIdempotentServer hands to idempotency.NewRouteMiddleware.
 var (
 	// ping: key optional, TTL 24h.
-	routePing = idempotency.Route{Method: "POST", Pattern: "/pings", Options: []idempotency.Option{
+	routePing = idempotency.Route{Method: "POST", Pattern: "/pings", Operation: "ping", Options: []idempotency.Option{
 		idempotency.WithTTL(24 * time.Hour),
 	}}
 )

@@ -21,7 +21,7 @@ var IdempotentRoutes = []idempotency.Route{
 // NewIdempotentServer hands to idempotency.NewRouteMiddleware.
 var (
 	// restock-sku-url: key optional, TTL 24h.
-	routeRestockSKUURL = idempotency.Route{Method: "POST", Pattern: "/skus/{sku_id}/restock", Options: []idempotency.Option{
+	routeRestockSKUURL = idempotency.Route{Method: "POST", Pattern: "/skus/{sku_id}/restock", Operation: "restock-sku-url", Options: []idempotency.Option{
 		idempotency.WithTTL(24 * time.Hour),
 	}}
 )

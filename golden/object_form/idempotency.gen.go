@@ -23,16 +23,16 @@ var IdempotentRoutes = []idempotency.Route{
 // NewIdempotentServer hands to idempotency.NewRouteMiddleware.
 var (
 	// refundPayment: key required, TTL 48h.
-	routeRefundPayment = idempotency.Route{Method: "POST", Pattern: "/payments/{id}/refunds", Options: []idempotency.Option{
+	routeRefundPayment = idempotency.Route{Method: "POST", Pattern: "/payments/{id}/refunds", Operation: "refundPayment", Options: []idempotency.Option{
 		idempotency.WithKeyRequired(true),
 		idempotency.WithTTL(48 * time.Hour),
 	}}
 	// createPayout: key optional, TTL 15m.
-	routeCreatePayout = idempotency.Route{Method: "POST", Pattern: "/payouts", Options: []idempotency.Option{
+	routeCreatePayout = idempotency.Route{Method: "POST", Pattern: "/payouts", Operation: "createPayout", Options: []idempotency.Option{
 		idempotency.WithTTL(15 * time.Minute),
 	}}
 	// createTransfer: key required, TTL 2h30m, scoped by Authorization, X-Tenant-ID, 5xx stored, request body at most 65536 bytes, stored body at most 1048576 bytes, retries wait up to 5s.
-	routeCreateTransfer = idempotency.Route{Method: "POST", Pattern: "/transfers", Options: []idempotency.Option{
+	routeCreateTransfer = idempotency.Route{Method: "POST", Pattern: "/transfers", Operation: "createTransfer", Options: []idempotency.Option{
 		idempotency.WithKeyRequired(true),
 		idempotency.WithTTL(150 * time.Minute),
 		idempotency.WithScopeHeaders("Authorization", "X-Tenant-ID"),

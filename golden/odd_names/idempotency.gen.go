@@ -28,15 +28,15 @@ var (
 		idempotency.WithTTL(24 * time.Hour),
 	}}
 	// 1stThing: key optional, TTL 24h.
-	routeN1stThing = idempotency.Route{Method: "POST", Pattern: "/first", Options: []idempotency.Option{
+	routeN1stThing = idempotency.Route{Method: "POST", Pattern: "/first", Operation: "1stThing", Options: []idempotency.Option{
 		idempotency.WithTTL(24 * time.Hour),
 	}}
 	// refund-payment: key optional, TTL 24h.
-	routeRefundPayment = idempotency.Route{Method: "POST", Pattern: "/payments/{payment_id}/refund", Options: []idempotency.Option{
+	routeRefundPayment = idempotency.Route{Method: "POST", Pattern: "/payments/{payment_id}/refund", Operation: "refund-payment", Options: []idempotency.Option{
 		idempotency.WithTTL(24 * time.Hour),
 	}}
 	// things.v2:create: key optional, TTL 24h.
-	routeThingsV2Create = idempotency.Route{Method: "POST", Pattern: "/v2/things", Options: []idempotency.Option{
+	routeThingsV2Create = idempotency.Route{Method: "POST", Pattern: "/v2/things", Operation: "things.v2:create", Options: []idempotency.Option{
 		idempotency.WithTTL(24 * time.Hour),
 	}}
 )

@@ -21,7 +21,7 @@ var IdempotentRoutes = []idempotency.Route{
 // NewIdempotentServer hands to idempotency.NewRouteMiddleware.
 var (
 	// createNote: key required, TTL 10m.
-	routeCreateNote = idempotency.Route{Method: "POST", Pattern: "/notes", Options: []idempotency.Option{
+	routeCreateNote = idempotency.Route{Method: "POST", Pattern: "/notes", Operation: "createNote", Options: []idempotency.Option{
 		idempotency.WithKeyRequired(true),
 		idempotency.WithTTL(10 * time.Minute),
 	}}

@@ -22,12 +22,12 @@ var IdempotentRoutes = []idempotency.Route{
 // NewIdempotentServer hands to idempotency.NewRouteMiddleware.
 var (
 	// createPayment: key required, TTL 24h.
-	routeCreatePayment = idempotency.Route{Method: "POST", Pattern: "/payments", Options: []idempotency.Option{
+	routeCreatePayment = idempotency.Route{Method: "POST", Pattern: "/payments", Operation: "createPayment", Options: []idempotency.Option{
 		idempotency.WithKeyRequired(true),
 		idempotency.WithTTL(24 * time.Hour),
 	}}
 	// updatePayment: key optional, TTL 24h.
-	routeUpdatePayment = idempotency.Route{Method: "PATCH", Pattern: "/payments/{id}", Options: []idempotency.Option{
+	routeUpdatePayment = idempotency.Route{Method: "PATCH", Pattern: "/payments/{id}", Operation: "updatePayment", Options: []idempotency.Option{
 		idempotency.WithTTL(24 * time.Hour),
 	}}
 )

@@ -26,23 +26,23 @@ var IdempotentRoutes = []idempotency.Route{
 // NewIdempotentServer hands to idempotency.NewRouteMiddleware.
 var (
 	// closeAccount: key optional, TTL 24h.
-	routeCloseAccount = idempotency.Route{Method: "POST", Pattern: "/accounts/{name}/close", Options: []idempotency.Option{
+	routeCloseAccount = idempotency.Route{Method: "POST", Pattern: "/accounts/{name}/close", Operation: "closeAccount", Options: []idempotency.Option{
 		idempotency.WithTTL(24 * time.Hour),
 	}}
 	// resetDevice: key optional, TTL 24h.
-	routeResetDevice = idempotency.Route{Method: "POST", Pattern: "/devices/{device_id}/reset", Options: []idempotency.Option{
+	routeResetDevice = idempotency.Route{Method: "POST", Pattern: "/devices/{device_id}/reset", Operation: "resetDevice", Options: []idempotency.Option{
 		idempotency.WithTTL(24 * time.Hour),
 	}}
 	// cancelOrder: key optional, TTL 24h.
-	routeCancelOrder = idempotency.Route{Method: "POST", Pattern: "/orders/{orderNumber}/cancel", Options: []idempotency.Option{
+	routeCancelOrder = idempotency.Route{Method: "POST", Pattern: "/orders/{orderNumber}/cancel", Operation: "cancelOrder", Options: []idempotency.Option{
 		idempotency.WithTTL(24 * time.Hour),
 	}}
 	// bookSlot: key optional, TTL 24h.
-	routeBookSlot = idempotency.Route{Method: "POST", Pattern: "/slots/{at}/book", Options: []idempotency.Option{
+	routeBookSlot = idempotency.Route{Method: "POST", Pattern: "/slots/{at}/book", Operation: "bookSlot", Options: []idempotency.Option{
 		idempotency.WithTTL(24 * time.Hour),
 	}}
 	// putSession: key optional, TTL 1h.
-	routePutSession = idempotency.Route{Method: "PUT", Pattern: "/tenants/{tenant}/users/{userId}/sessions/{sessionId}/at/{when}", Options: []idempotency.Option{
+	routePutSession = idempotency.Route{Method: "PUT", Pattern: "/tenants/{tenant}/users/{userId}/sessions/{sessionId}/at/{when}", Operation: "putSession", Options: []idempotency.Option{
 		idempotency.WithTTL(1 * time.Hour),
 	}}
 )

@@ -22,11 +22,11 @@ var IdempotentRoutes = []idempotency.Route{
 // NewIdempotentServer hands to idempotency.NewRouteMiddleware.
 var (
 	// deleteReports: key optional, TTL 24h.
-	routeDeleteReports = idempotency.Route{Method: "DELETE", Pattern: "/reports/{kind}", Options: []idempotency.Option{
+	routeDeleteReports = idempotency.Route{Method: "DELETE", Pattern: "/reports/{kind}", Operation: "deleteReports", Options: []idempotency.Option{
 		idempotency.WithTTL(24 * time.Hour),
 	}}
 	// createReport: key required, TTL 24h.
-	routeCreateReport = idempotency.Route{Method: "POST", Pattern: "/reports/{kind}", Options: []idempotency.Option{
+	routeCreateReport = idempotency.Route{Method: "POST", Pattern: "/reports/{kind}", Operation: "createReport", Options: []idempotency.Option{
 		idempotency.WithKeyRequired(true),
 		idempotency.WithTTL(24 * time.Hour),
 	}}

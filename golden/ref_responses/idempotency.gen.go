@@ -21,7 +21,7 @@ var IdempotentRoutes = []idempotency.Route{
 // NewIdempotentServer hands to idempotency.NewRouteMiddleware.
 var (
 	// createInvoice: key required, TTL 24h.
-	routeCreateInvoice = idempotency.Route{Method: "POST", Pattern: "/invoices", Options: []idempotency.Option{
+	routeCreateInvoice = idempotency.Route{Method: "POST", Pattern: "/invoices", Operation: "createInvoice", Options: []idempotency.Option{
 		idempotency.WithKeyRequired(true),
 		idempotency.WithTTL(24 * time.Hour),
 	}}

@@ -21,7 +21,7 @@ var IdempotentRoutes = []idempotency.Route{
 // NewIdempotentServer hands to idempotency.NewRouteMiddleware.
 var (
 	// uploadDocument: key optional, TTL 12h, request body at most 10485760 bytes.
-	routeUploadDocument = idempotency.Route{Method: "POST", Pattern: "/documents", Options: []idempotency.Option{
+	routeUploadDocument = idempotency.Route{Method: "POST", Pattern: "/documents", Operation: "uploadDocument", Options: []idempotency.Option{
 		idempotency.WithTTL(12 * time.Hour),
 		idempotency.WithMaxRequestBody(10485760),
 	}}

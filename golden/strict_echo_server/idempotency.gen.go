@@ -23,7 +23,7 @@ var IdempotentRoutes = []idempotency.Route{
 // NewIdempotentServer hands to idempotency.NewRouteMiddleware.
 var (
 	// capturePayment: key optional, TTL 24h.
-	routeCapturePayment = idempotency.Route{Method: "POST", Pattern: "/payments/{id}/capture", Options: []idempotency.Option{
+	routeCapturePayment = idempotency.Route{Method: "POST", Pattern: "/payments/{id}/capture", Operation: "capturePayment", Options: []idempotency.Option{
 		idempotency.WithTTL(24 * time.Hour),
 	}}
 )

@@ -23,17 +23,17 @@ var IdempotentRoutes = []idempotency.Route{
 // NewIdempotentServer hands to idempotency.NewRouteMiddleware.
 var (
 	// createCharge: key optional, TTL 24h, key echoed, Idempotent-Replayed sent.
-	routeCreateCharge = idempotency.Route{Method: "POST", Pattern: "/charges", Options: []idempotency.Option{
+	routeCreateCharge = idempotency.Route{Method: "POST", Pattern: "/charges", Operation: "createCharge", Options: []idempotency.Option{
 		idempotency.WithTTL(24 * time.Hour),
 		idempotency.WithEchoKey(true),
 		idempotency.WithStripeReplayed(true),
 	}}
 	// createCustomer: key optional, TTL 24h.
-	routeCreateCustomer = idempotency.Route{Method: "POST", Pattern: "/customers", Options: []idempotency.Option{
+	routeCreateCustomer = idempotency.Route{Method: "POST", Pattern: "/customers", Operation: "createCustomer", Options: []idempotency.Option{
 		idempotency.WithTTL(24 * time.Hour),
 	}}
 	// createRefund: key optional, TTL 24h, key echoed.
-	routeCreateRefund = idempotency.Route{Method: "POST", Pattern: "/refunds", Options: []idempotency.Option{
+	routeCreateRefund = idempotency.Route{Method: "POST", Pattern: "/refunds", Operation: "createRefund", Options: []idempotency.Option{
 		idempotency.WithTTL(24 * time.Hour),
 		idempotency.WithEchoKey(true),
 	}}

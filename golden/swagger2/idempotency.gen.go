@@ -22,11 +22,11 @@ var IdempotentRoutes = []idempotency.Route{
 // NewIdempotentServer hands to idempotency.NewRouteMiddleware.
 var (
 	// addPet: key optional, TTL 24h.
-	routeAddPet = idempotency.Route{Method: "POST", Pattern: "/pets", Options: []idempotency.Option{
+	routeAddPet = idempotency.Route{Method: "POST", Pattern: "/pets", Operation: "addPet", Options: []idempotency.Option{
 		idempotency.WithTTL(24 * time.Hour),
 	}}
 	// deletePet: key required, TTL 1h.
-	routeDeletePet = idempotency.Route{Method: "DELETE", Pattern: "/pets/{petId}", Options: []idempotency.Option{
+	routeDeletePet = idempotency.Route{Method: "DELETE", Pattern: "/pets/{petId}", Operation: "deletePet", Options: []idempotency.Option{
 		idempotency.WithKeyRequired(true),
 		idempotency.WithTTL(1 * time.Hour),
 	}}

@@ -22,13 +22,13 @@ var IdempotentRoutes = []idempotency.Route{
 // NewIdempotentServer hands to idempotency.NewRouteMiddleware.
 var (
 	// createPayment: key required, TTL 24h, completed in the handler's transaction.
-	routeCreatePayment = idempotency.Route{Method: "POST", Pattern: "/payments", Options: []idempotency.Option{
+	routeCreatePayment = idempotency.Route{Method: "POST", Pattern: "/payments", Operation: "createPayment", Options: []idempotency.Option{
 		idempotency.WithKeyRequired(true),
 		idempotency.WithTTL(24 * time.Hour),
 		idempotency.WithTransaction(true),
 	}}
 	// addNote: key optional, TTL 24h.
-	routeAddNote = idempotency.Route{Method: "POST", Pattern: "/payments/{id}/notes", Options: []idempotency.Option{
+	routeAddNote = idempotency.Route{Method: "POST", Pattern: "/payments/{id}/notes", Operation: "addNote", Options: []idempotency.Option{
 		idempotency.WithTTL(24 * time.Hour),
 	}}
 )

@@ -24,20 +24,20 @@ var IdempotentRoutes = []idempotency.Route{
 // NewIdempotentServer hands to idempotency.NewRouteMiddleware.
 var (
 	// createItem: key optional, TTL 24h.
-	routeCreateItem = idempotency.Route{Method: "POST", Pattern: "/items", Options: []idempotency.Option{
+	routeCreateItem = idempotency.Route{Method: "POST", Pattern: "/items", Operation: "createItem", Options: []idempotency.Option{
 		idempotency.WithTTL(24 * time.Hour),
 	}}
 	// deleteItem: key optional, TTL 1h.
-	routeDeleteItem = idempotency.Route{Method: "DELETE", Pattern: "/items/{id}", Options: []idempotency.Option{
+	routeDeleteItem = idempotency.Route{Method: "DELETE", Pattern: "/items/{id}", Operation: "deleteItem", Options: []idempotency.Option{
 		idempotency.WithTTL(1 * time.Hour),
 	}}
 	// updateItem: key required, TTL 24h.
-	routeUpdateItem = idempotency.Route{Method: "PATCH", Pattern: "/items/{id}", Options: []idempotency.Option{
+	routeUpdateItem = idempotency.Route{Method: "PATCH", Pattern: "/items/{id}", Operation: "updateItem", Options: []idempotency.Option{
 		idempotency.WithKeyRequired(true),
 		idempotency.WithTTL(24 * time.Hour),
 	}}
 	// replaceItem: key optional, TTL 24h.
-	routeReplaceItem = idempotency.Route{Method: "PUT", Pattern: "/items/{id}", Options: []idempotency.Option{
+	routeReplaceItem = idempotency.Route{Method: "PUT", Pattern: "/items/{id}", Operation: "replaceItem", Options: []idempotency.Option{
 		idempotency.WithTTL(24 * time.Hour),
 	}}
 )
