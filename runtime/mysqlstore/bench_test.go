@@ -125,8 +125,9 @@ func measure(b *testing.B, counter *wireCounter, budget float64, op func(i int))
 	}
 }
 
-// BenchmarkStore compares the store's first request (claim, complete) and
-// replay (claim) with a bare SELECT 1 on the same pool, in one run.
+// BenchmarkStore compares the store's first request (claim, complete),
+// the same in a transaction (claim, BEGIN, complete, COMMIT) and replay
+// (claim) with a bare SELECT 1 on the same pool, in one run.
 func BenchmarkStore(b *testing.B) {
 	s, counter := benchStore(b)
 	ctx := context.Background()
@@ -152,6 +153,26 @@ func BenchmarkStore(b *testing.B) {
 				b.Fatalf("claim: %+v %v", c, err)
 			}
 			if err := s.Complete(ctx, key, c.Token, rec); err != nil {
+				b.Fatal(err)
+			}
+		})
+	})
+	// The transactional miss without the handler's own writes: what the
+	// transaction costs the store. BEGIN and COMMIT are a round trip each;
+	// the UPDATE reuses the statement prepared on the connection.
+	b.Run("miss-tx", func(b *testing.B) {
+		prefix := fmt.Sprintf("miss-tx-%d-", time.Now().UnixNano())
+		measure(b, counter, 4, func(i int) {
+			key := prefix + fmt.Sprint(i)
+			c, err := s.Claim(ctx, key, "fp", 30*time.Second)
+			if err != nil || c.State != idempotency.Acquired {
+				b.Fatalf("claim: %+v %v", c, err)
+			}
+			_, tx, err := s.BeginTx(ctx, key, c.Token)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := tx.Commit(ctx, rec); err != nil {
 				b.Fatal(err)
 			}
 		})
@@ -196,6 +217,19 @@ func BenchmarkMiddleware(b *testing.B) {
 	b.Run("miss", func(b *testing.B) {
 		prefix := fmt.Sprintf("mw-%d-", time.Now().UnixNano())
 		measure(b, counter, 2, func(i int) { serve(b, prefix+fmt.Sprint(i), http.StatusCreated) })
+	})
+	b.Run("miss-tx", func(b *testing.B) {
+		txmw := idempotency.New(s, idempotency.WithTransaction(true))
+		prefix := fmt.Sprintf("mw-tx-%d-", time.Now().UnixNano())
+		measure(b, counter, 4, func(i int) {
+			r := httptest.NewRequest(http.MethodPost, "/payments", strings.NewReader(`{"amount":1000}`))
+			r.Header.Set(idempotency.HeaderIdempotencyKey, prefix+fmt.Sprint(i))
+			w := httptest.NewRecorder()
+			txmw.Serve(w, r, handler)
+			if w.Code != http.StatusCreated {
+				b.Fatalf("status %d: %s", w.Code, w.Body)
+			}
+		})
 	})
 	b.Run("hit", func(b *testing.B) {
 		serve(b, "mw-hit", http.StatusCreated)

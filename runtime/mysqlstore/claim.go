@@ -51,19 +51,20 @@ func (s *Store) claimOnce(ctx context.Context, key, fingerprint, token string, l
 	var (
 		owner                []byte
 		takenOver, omitted   bool
+		fence                uint64
 		fp, header, body     []byte
 		status               sql.NullInt32
 		createdUS, expiresUS int64
 	)
 	us := lease.Microseconds()
 	err = st.QueryRowContext(ctx, []byte(key), []byte(token), []byte(fingerprint), us, us).
-		Scan(&owner, &takenOver, &fp, &status, &header, &body, &omitted, &createdUS, &expiresUS)
+		Scan(&owner, &takenOver, &fence, &fp, &status, &header, &body, &omitted, &createdUS, &expiresUS)
 	if err != nil {
 		return idempotency.Claim{}, err
 	}
 	switch {
 	case string(owner) == token:
-		return idempotency.Claim{State: idempotency.Acquired, Token: token, TakenOver: takenOver, Fingerprint: fingerprint}, nil
+		return idempotency.Claim{State: idempotency.Acquired, Token: token, TakenOver: takenOver, Fence: fence, Fingerprint: fingerprint}, nil
 	case !status.Valid:
 		return idempotency.Claim{State: idempotency.InFlight, Fingerprint: string(fp)}, nil
 	}

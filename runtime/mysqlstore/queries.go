@@ -37,11 +37,21 @@ var timeMacros = strings.NewReplacer(
 // The assignments run left to right and each sees the columns assigned
 // before it, so the takeover condition {{take}} reads status, token and
 // expires_at, and those three are assigned last, in an order that leaves
-// the condition's value unchanged until the final assignment.
-const claimSQL = `INSERT INTO {{t}} (k, token, fingerprint, lease_until, expires_at, created_at)
-VALUES (?, ?, ?, {{now}} + INTERVAL ? MICROSECOND, {{now}} + INTERVAL ? MICROSECOND, {{now}})
+// the condition's value unchanged until the final assignment. taken_over
+// and fence read the old token too, so they come first.
+//
+// The fence of a fresh row is the database clock in microseconds since the
+// epoch (VALUES(fence) on the duplicate path); a row that is taken gets
+// one more than its old fence, or the clock when that is larger, so that
+// it grows across takeovers and abandons and, through the clock, across a
+// row that expired or was swept and came back as fresh. The caller's own
+// claim (a retry of the same acquisition) keeps its fence.
+const claimSQL = `INSERT INTO {{t}} (k, token, fingerprint, lease_until, expires_at, created_at, fence)
+VALUES (?, ?, ?, {{now}} + INTERVAL ? MICROSECOND, {{now}} + INTERVAL ? MICROSECOND, {{now}},
+    {{to_us}}({{now}}))
 ON DUPLICATE KEY UPDATE
     taken_over = IF({{take}}, IF(token <=> VALUES(token), taken_over, status IS NULL), taken_over),
+    fence = IF({{take}}, IF(token <=> VALUES(token), fence, GREATEST(fence + 1, VALUES(fence))), fence),
     fingerprint = IF({{take}}, VALUES(fingerprint), fingerprint),
     lease_until = IF({{take}}, VALUES(lease_until), lease_until),
     created_at = IF({{take}}, VALUES(created_at), created_at),
@@ -51,7 +61,7 @@ ON DUPLICATE KEY UPDATE
     status = IF({{take}}, NULL, status),
     token = IF({{take}}, VALUES(token), token),
     expires_at = IF({{take}}, VALUES(expires_at), expires_at)
-RETURNING token, taken_over, fingerprint, status, header, body, body_omitted,
+RETURNING token, taken_over, fence, fingerprint, status, header, body, body_omitted,
     {{to_us}}(created_at), {{to_us}}(expires_at)`
 
 // takeSQL is the takeover condition: the row has expired, or it is the

@@ -15,8 +15,15 @@ CREATE TABLE IF NOT EXISTS {{table}} (
     -- non-UTF-8 included, no collation folding case), hence binary types.
     -- 512 bytes keeps the primary key under InnoDB's smallest index limit.
     k            VARBINARY(512) NOT NULL,
-    -- Owner token (fence) of the claim that created the current row.
+    -- Owner token of the claim that created the current row: Complete,
+    -- Abandon and Renew act only while it matches.
     token        VARBINARY(64),
+    -- Fencing number of the current owner (Claim.Fence): larger for every
+    -- acquisition of the key, never below the clock's microseconds since
+    -- the epoch at the acquisition. Tables made before it existed gain it
+    -- through Migrate (ALTER TABLE ... ADD COLUMN IF NOT EXISTS, see
+    -- migrate.go).
+    fence        BIGINT UNSIGNED NOT NULL DEFAULT 0,
     -- Request fingerprint of the owner, later of the completed request.
     fingerprint  BLOB           NOT NULL,
     -- End of the owner's lease while in flight; NULL once completed.

@@ -6,7 +6,8 @@ import (
 )
 
 // stmt returns query prepared on the pool, preparing it on first use.
-// A future caller-transaction mode would run it as tx.StmtContext(ctx, st).
+// A transaction runs it as tx.StmtContext(ctx, st), which reuses the
+// statement already prepared on the transaction's connection (tx.go).
 func (s *Store) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -20,8 +20,8 @@ const DefaultTable = "idempotency_keys"
 const MaxKeyBytes = 512
 
 // Store keeps idempotency records in one MariaDB table shared by every
-// replica. It implements [idempotency.ClaimStore] and the seed
-// [idempotency.Store]. It is safe for concurrent use.
+// replica. It implements [idempotency.ClaimStore], [idempotency.TxStore]
+// and the seed [idempotency.Store]. It is safe for concurrent use.
 type Store struct {
 	db  *sql.DB
 	ttl time.Duration

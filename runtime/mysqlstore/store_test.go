@@ -26,6 +26,10 @@ func TestSameTokenReclaims(t *testing.T) {
 	if err != nil || again.State != idempotency.Acquired || again.Token != "tok" || again.TakenOver {
 		t.Fatalf("retry with the same token = %+v, %v", again, err)
 	}
+	// The retry is the same acquisition, so it holds the same fence.
+	if again.Fence != first.Fence || first.Fence == 0 {
+		t.Fatalf("retry with the same token: fence %d, first %d; want the same, not 0", again.Fence, first.Fence)
+	}
 	if other, err := s.claimOnce(ctx, "k", "fp", "tok2", time.Minute); err != nil || other.State != idempotency.InFlight {
 		t.Fatalf("other token = %+v, %v", other, err)
 	}
