@@ -21,14 +21,16 @@ var IdempotentRoutes = []idempotency.Route{
 // The route of each operation IdempotentServer wraps, which
 // NewIdempotentServer hands to idempotency.NewRouteMiddleware.
 var (
-	// createPayment: key optional, TTL 24h.
-	routeCreatePayment = idempotency.Route{Method: "POST", Pattern: "/payments", Options: []idempotency.Option{
+	// createPayment: key optional, TTL 24h, completed in the handler's transaction.
+	routeCreatePayment = idempotency.Route{Method: "POST", Pattern: "/payments", Operation: "createPayment", Options: []idempotency.Option{
 		idempotency.WithTTL(24 * time.Hour),
+		idempotency.WithTransaction(true),
 	}}
-	// refundPayment: key required, TTL 48h.
-	routeRefundPayment = idempotency.Route{Method: "POST", Pattern: "/payments/{id}/refunds", Options: []idempotency.Option{
+	// refundPayment: key required, TTL 48h, completed in the handler's transaction.
+	routeRefundPayment = idempotency.Route{Method: "POST", Pattern: "/payments/{id}/refunds", Operation: "refundPayment", Options: []idempotency.Option{
 		idempotency.WithKeyRequired(true),
 		idempotency.WithTTL(48 * time.Hour),
+		idempotency.WithTransaction(true),
 	}}
 )
 
@@ -74,9 +76,9 @@ func NewIdempotentServer(impl ServerInterface, store idempotency.ClaimStore, opt
 }
 
 // CreatePayment serves POST /payments (operationId createPayment)
-// idempotently: key optional, TTL 24h. A retry with the same Idempotency-Key
-// and request replays the first response without calling the embedded
-// implementation.
+// idempotently: key optional, TTL 24h, completed in the handler's
+// transaction. A retry with the same Idempotency-Key and request replays the
+// first response without calling the embedded implementation.
 func (s *IdempotentServer) CreatePayment(w http.ResponseWriter, r *http.Request) {
 	s.mwCreatePayment.Serve(w, r, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.ServerInterface.CreatePayment(w, r)
@@ -84,9 +86,9 @@ func (s *IdempotentServer) CreatePayment(w http.ResponseWriter, r *http.Request)
 }
 
 // RefundPayment serves POST /payments/{id}/refunds (operationId
-// refundPayment) idempotently: key required, TTL 48h. A retry with the same
-// Idempotency-Key and request replays the first response without calling the
-// embedded implementation.
+// refundPayment) idempotently: key required, TTL 48h, completed in the
+// handler's transaction. A retry with the same Idempotency-Key and request
+// replays the first response without calling the embedded implementation.
 func (s *IdempotentServer) RefundPayment(w http.ResponseWriter, r *http.Request, id PaymentID) {
 	s.mwRefundPayment.Serve(w, r, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.ServerInterface.RefundPayment(w, r, id)

@@ -7,10 +7,12 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/go-sql-driver/mysql"
 	"github.com/idemgen/idemgen/internal/testsvc"
 )
 
@@ -42,12 +44,12 @@ func send(t *testing.T, url, key, body string) reply {
 // checkReplays drives the example's handler over HTTP, as README.md's curl
 // session does, with the store -store spec names.
 func checkReplays(t *testing.T, storeSpec string) {
-	store, closeStore, err := openStore(context.Background(), storeSpec)
+	st, err := openStore(context.Background(), storeSpec)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer closeStore()
-	srv := httptest.NewServer(newHandler(store))
+	defer st.close()
+	srv := httptest.NewServer(newHandler(st.store, st.book, config{tx: true}))
 	defer srv.Close()
 	key := fmt.Sprintf("test-%d", time.Now().UnixNano()) // shared stores outlive the test
 
@@ -103,9 +105,29 @@ func TestReplayPostgres(t *testing.T) {
 	checkReplays(t, testsvc.PostgresURL())
 }
 
+func TestReplayMariaDB(t *testing.T) {
+	testsvc.MariaDB(t)
+	checkReplays(t, mariaURL(t))
+}
+
+// mariaURL is the -store URL of the MariaDB the tests use.
+func mariaURL(t *testing.T) string {
+	cfg, err := mysql.ParseDSN(testsvc.MariaDBDSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := url.URL{Scheme: "mysql", Host: cfg.Addr, Path: "/" + cfg.DBName}
+	if cfg.Passwd != "" {
+		u.User = url.UserPassword(cfg.User, cfg.Passwd)
+	} else {
+		u.User = url.User(cfg.User)
+	}
+	return u.String()
+}
+
 func TestOpenStoreRejects(t *testing.T) {
-	for _, spec := range []string{"mysql://x", "redis://:bad:port/x"} {
-		if _, _, err := openStore(context.Background(), spec); err == nil || !strings.Contains(err.Error(), "-store") {
+	for _, spec := range []string{"mysql://x", "sqlite://x", "redis://:bad:port/x"} {
+		if _, err := openStore(context.Background(), spec); err == nil || !strings.Contains(err.Error(), "-store") {
 			t.Errorf("openStore(%q): %v, want an error naming -store", spec, err)
 		}
 	}
