@@ -20,6 +20,7 @@ import (
 	"flag"
 	"fmt"
 	"log"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -35,14 +36,15 @@ func main() {
 	flag.BoolVar(&cfg.tx, "tx", true, "with a database store, commit each payment in the transaction that completes its key; false commits it on its own")
 	flag.DurationVar(&cfg.delay, "delay", 0, "wait this long after making a payment, before answering (a slow downstream call)")
 	flag.DurationVar(&cfg.lease, "lease", 0, "the claim lease (default 30s)")
+	metricsAddr := flag.String("metrics-addr", "", "serve GET /metrics (Prometheus) on this address; empty serves it on -addr")
 	flag.Parse()
-	if err := run(*addr, *storeSpec, cfg); err != nil {
+	if err := run(*addr, *storeSpec, *metricsAddr, cfg); err != nil {
 		fmt.Fprintln(os.Stderr, "payments:", err)
 		os.Exit(1)
 	}
 }
 
-func run(addr, storeSpec string, cfg config) error {
+func run(addr, storeSpec, metricsAddr string, cfg config) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
@@ -52,14 +54,29 @@ func run(addr, storeSpec string, cfg config) error {
 	}
 	defer st.close()
 
+	obs := newObserved(slog.Default())
+	api := newHandler(obs.store(st.store), st.book, cfg, withObserver(obs))
+	errc := make(chan error, 2)
+	if metricsAddr == "" {
+		api = obs.withMetrics(api)
+	} else {
+		mln, err := net.Listen("tcp", metricsAddr)
+		if err != nil {
+			return err
+		}
+		msrv := newServer(obs.handler())
+		defer msrv.Close()
+		go func() { errc <- msrv.Serve(mln) }()
+		log.Printf("payments: metrics on http://%s/metrics", mln.Addr())
+	}
+
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
 	}
-	srv := newServer(newHandler(st.store, st.book, cfg))
-	log.Printf("payments: serving on http://%s with the %s store", ln.Addr(), storeSpec)
+	srv := newServer(api)
+	log.Printf("payments: serving on http://%s with the %s store", ln.Addr(), redacted(storeSpec))
 
-	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
 	case err := <-errc:
