@@ -20,14 +20,24 @@ func (s *Store) Claim(ctx context.Context, key, fingerprint string, lease time.D
 		return idempotency.Claim{}, err
 	}
 	token := rand.Text()
-	res, err := claimScript.Run(ctx, s.client, s.keys(key),
-		token, fingerprint, ms(lease), ms(s.pendingTTL(lease))).Slice()
+	cmd, acked, err := s.run(ctx, claimScript, s.keys(key),
+		token, fingerprint, ms(lease), ms(s.pendingTTL(lease)))
+	var res []any
+	if err == nil {
+		res, err = cmd.Slice()
+	}
 	if err != nil {
 		return idempotency.Claim{}, fmt.Errorf("redisstore: claim %q: %w", key, err)
 	}
 	c, err := parseClaim(res, token)
 	if err != nil {
 		return idempotency.Claim{}, fmt.Errorf("redisstore: claim %q: %w", key, err)
+	}
+	if c.State == idempotency.Acquired && !acked {
+		// Release what the master granted, lest a retry wait out the
+		// lease; if that fails too, the lease ends it.
+		abandonScript.Run(context.WithoutCancel(ctx), s.client, s.keys(key), token)
+		return idempotency.Claim{}, fmt.Errorf("redisstore: claim %q: %w", key, ErrReplicaAck)
 	}
 	return c, nil
 }
@@ -41,7 +51,11 @@ func parseClaim(res []any, token string) (idempotency.Claim, error) {
 	switch state {
 	case 0:
 		taken, _ := res[1].(int64)
-		return idempotency.Claim{State: idempotency.Acquired, Token: token, TakenOver: taken == 1}, nil
+		var fence int64
+		if len(res) > 2 {
+			fence, _ = res[2].(int64)
+		}
+		return idempotency.Claim{State: idempotency.Acquired, Token: token, TakenOver: taken == 1, Fence: uint64(fence)}, nil
 	case 1:
 		fp, _ := res[1].(string)
 		return idempotency.Claim{State: idempotency.InFlight, Fingerprint: fp}, nil
@@ -75,8 +89,15 @@ func (s *Store) Complete(ctx context.Context, key, token string, rec *idempotenc
 		ttl = time.Until(rec.ExpiresAt)
 	}
 	blob := encodeRecord(rec)
-	ok, err := completeScript.Run(ctx, s.client, s.keys(key),
-		token, rec.Fingerprint, blob, ms(ttl)).Int()
+	cmd, acked, err := s.run(ctx, completeScript, s.keys(key),
+		token, rec.Fingerprint, blob, ms(ttl))
+	var ok int
+	if err == nil {
+		ok, err = cmd.Int()
+	}
+	if err == nil && ok == 1 && !acked {
+		err = ErrReplicaAck
+	}
 	return s.fenced("complete", key, ok, err)
 }
 

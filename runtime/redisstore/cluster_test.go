@@ -79,3 +79,31 @@ func TestCluster(t *testing.T) {
 		return New(client, WithPrefix(testPrefix(t, client)))
 	})
 }
+
+// TestReplicatedCluster runs the contract suites through a ClusterClient
+// on a cluster with a replica behind every master, as production runs
+// one, and then two service processes sharing it.
+func TestReplicatedCluster(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a six-node cluster")
+	}
+	c := startReplicatedCluster(t)
+	client := redis.NewClusterClient(&redis.ClusterOptions{Addrs: c.addrs()})
+	t.Cleanup(func() { client.Close() })
+
+	storetest.RunWith(t, storetest.Options{Rounds: 100}, func(t *testing.T) idempotency.ClaimStore {
+		return New(client, WithPrefix(testPrefix(t, client)))
+	})
+	storetest.RunSeed(t, func(t *testing.T) idempotency.Store {
+		return New(client, WithPrefix(testPrefix(t, client)))
+	})
+	t.Run("ReplicaAck", func(t *testing.T) {
+		storetest.RunWith(t, storetest.Options{Rounds: 20}, func(t *testing.T) idempotency.ClaimStore {
+			return New(client, WithPrefix(testPrefix(t, client)), WithReplicaAck(1, time.Second))
+		})
+	})
+	// What the suites wrote reached the replicas: the cluster under test
+	// really replicates.
+	c.waitSettled(10 * time.Second)
+	t.Run("TwoProcesses", func(t *testing.T) { testTwoProcesses(t, c) })
+}

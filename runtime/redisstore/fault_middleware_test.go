@@ -71,9 +71,9 @@ func (cs *countingService) count(key string) int {
 // request gets 503 and no handler runs; once the server is back on its
 // port, the same client and middleware serve again, replaying what was
 // stored before the outage and never running a handler twice. A request
-// whose handler was running when Redis died cannot store its response;
-// its claim outlives the outage, so its retry is refused (409) rather than
-// run again while the lease lasts.
+// whose handler was running when Redis died keeps retrying its Complete
+// while its lease lasts: its retry is refused (409) until Redis is back,
+// then replays, and the handler never runs again.
 func TestMiddlewareRedisDown(t *testing.T) {
 	srv := startPrivateRedis(t, true)
 	client := redis.NewClient(&redis.Options{
@@ -156,8 +156,20 @@ func TestMiddlewareRedisDown(t *testing.T) {
 			t.Errorf("handler for %s ran %d times, want exactly once", key, n)
 		}
 	}
-	if code := svc.post(t, "inflight").StatusCode; code != http.StatusConflict {
-		t.Errorf("retry of the request cut by the outage: %d, want 409 while its lease runs", code)
+	// The request cut by the outage kept retrying its Complete
+	// (WithCompleteRetry, 5s by default) while Redis was down, so once
+	// Redis is back its response is stored and the retry replays it.
+	deadline = time.Now().Add(5 * time.Second)
+	for {
+		resp := svc.post(t, "inflight")
+		if resp.StatusCode == http.StatusCreated && resp.Header.Get(idempotency.HeaderIdempotencyReplayed) == "true" {
+			break
+		}
+		if resp.StatusCode != http.StatusConflict || time.Now().After(deadline) {
+			t.Fatalf("retry of the request cut by the outage: %d, replayed %q; want 409 until its Complete lands, then the replay",
+				resp.StatusCode, resp.Header.Get(idempotency.HeaderIdempotencyReplayed))
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 	if n := svc.count("inflight"); n != 1 {
 		t.Errorf("handler cut by the outage ran %d times, want once", n)

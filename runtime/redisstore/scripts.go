@@ -17,29 +17,34 @@ import "github.com/redis/go-redis/v9"
 // falling back to EVAL after a server restart emptied the script cache).
 
 // claimScript: KEYS rec, lease; ARGV token, fingerprint, lease ms, pending ms.
-// Replies {0, takenOver} | {1, fingerprint} | {2, fingerprint, record}.
+// Replies {0, takenOver, fence} | {1, fingerprint} | {2, fingerprint, record}.
+// The fence (field n) grows with every acquisition: the previous one plus
+// one, and at least the server clock's microseconds, so that it grows on
+// after the key expired too (Lua numbers hold microseconds exactly).
 // The token is fresh per call, so finding it already in t means the client
 // resent this very call (go-redis retries after a lost reply): it is
 // answered as acquired again instead of locking the caller out of its own
 // claim until the lease runs out.
 var claimScript = redis.NewScript(`
-local v = redis.call('HMGET', KEYS[1], 't', 'f', 'r')
+local v = redis.call('HMGET', KEYS[1], 't', 'f', 'r', 'n')
 if v[3] then
   return {2, v[2] or '', v[3]}
 end
 if v[1] == ARGV[1] then
-  return {0, 0}
+  return {0, 0, tonumber(v[4]) or 0}
 end
 if redis.call('EXISTS', KEYS[2]) == 1 then
   return {1, v[2] or ''}
 end
 local taken = 0
 if v[1] then taken = 1 end
+local now = redis.call('TIME')
+local fence = math.max((tonumber(v[4]) or 0) + 1, tonumber(now[1]) * 1000000 + tonumber(now[2]))
 redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], 't', ARGV[1], 'f', ARGV[2])
+redis.call('HSET', KEYS[1], 't', ARGV[1], 'f', ARGV[2], 'n', string.format('%d', fence))
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
 redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[3])
-return {0, taken}
+return {0, taken, fence}
 `)
 
 // completeScript: KEYS rec, lease; ARGV token, fingerprint, record, ttl ms.

@@ -29,8 +29,9 @@ type Store struct {
 	ttl       time.Duration
 	timeout   time.Duration
 	lockLease time.Duration
-	check     gate  // the server check, see WithServerCheck
-	optErr    error // an invalid option, returned by every call
+	ack       replicaAck // see WithReplicaAck
+	check     gate       // the server check, see WithServerCheck
+	optErr    error      // an invalid option, returned by every call
 }
 
 var (

@@ -65,7 +65,11 @@ func (s *refStore) Claim(ctx context.Context, key, fp string, lease time.Duratio
 	s.ctr++
 	tok := fmt.Sprint("t", s.ctr)
 	s.m[key] = &refItem{token: tok, fp: fp, leaseEnd: now.Add(lease)}
-	return idempotency.Claim{State: idempotency.Acquired, Token: tok, TakenOver: takenOver}, nil
+	fence := uint64(s.ctr)
+	if s.flaw == "stalefence" {
+		fence = 1
+	}
+	return idempotency.Claim{State: idempotency.Acquired, Token: tok, TakenOver: takenOver, Fence: fence}, nil
 }
 
 // owned returns key's claim if token owns it.

@@ -68,6 +68,7 @@ func RunWith(t *testing.T, opts Options, newStore func(t *testing.T) idempotency
 		{"LeaseTakeover", testTakeover},
 		{"RenewKeepsOwner", testRenew},
 		{"RecordExpiry", testRecordExpiry},
+		{"FenceGrows", testFence},
 		{"KeysIsolated", testKeysIsolated},
 		{"KeysWithOddBytes", testOddKeys},
 		{"CancelledContext", testCancelled},

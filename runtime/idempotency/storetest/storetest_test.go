@@ -40,6 +40,7 @@ func TestSuiteCatchesFlaws(t *testing.T) {
 		"noexpiry":   "RecordExpiry",
 		"norenew":    "RenewKeepsOwner",
 		"ignorectx":  "CancelledContext",
+		"stalefence": "FenceGrows",
 	} {
 		t.Run(flaw, func(t *testing.T) {
 			t.Parallel()
