@@ -51,7 +51,11 @@ func (c *call) claimLoop() {
 				c.reject(&probReused, OutcomeMismatch)
 				return
 			}
-			m.replay(c.w, c.r, rec)
+			var echo []string
+			if m.cfg.echoKey {
+				echo = c.echo()
+			}
+			m.replay(c.w, echo, rec)
 			m.emit(c.r, c.key, c.start, OutcomeReplayed, rec.Status, nil)
 			putState(c.st)
 			return
@@ -99,6 +103,15 @@ func (c *call) wait(delay *time.Duration) bool {
 	case <-c.r.Context().Done():
 		return false
 	}
+}
+
+// echo is the value WithEchoKey sends back: the header as the client sent
+// it, or the key a body carried (WithKeyFromBody).
+func (c *call) echo() []string {
+	if c.m.cfg.bodyKey != nil {
+		return []string{c.key}
+	}
+	return c.r.Header[HeaderIdempotencyKey]
 }
 
 func (c *call) reject(p *problem, o Outcome) {
@@ -179,7 +192,7 @@ func (c *call) run(cl Claim) {
 	if m.cfg.echoKey {
 		// Set before the handler runs, so it is part of the answer and of
 		// the record, whatever the handler writes.
-		out.Header()[HeaderIdempotencyKey] = c.r.Header[HeaderIdempotencyKey]
+		out.Header()[HeaderIdempotencyKey] = c.echo()
 	}
 
 	if renewing {

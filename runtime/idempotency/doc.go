@@ -45,8 +45,8 @@
 //     sf-string ("abc") is the key abc.
 //   - First request: the handler runs once; its response is sent as it is
 //     written and stored with the request's fingerprint (method, route,
-//     path, query and body) until the TTL ends ([WithTTL], else the
-//     store's TTL).
+//     path, query and body; see "What counts as the same request") until
+//     the TTL ends ([WithTTL], else the store's TTL).
 //   - Retry with the same fingerprint: the stored status, headers and body
 //     with Idempotency-Replayed: true. Hop-by-hop headers and Date are
 //     never replayed, Set-Cookie only with [WithReplayCookies].
@@ -75,6 +75,45 @@
 // by caller where configured ([WithScope], [WithScopeHeaders]), so one
 // caller never replays another's response. Handlers read the key's [Info]
 // with [FromContext]; [WithObserver] reports every [Outcome].
+//
+// # What counts as the same request
+//
+// A retry is replayed only when its fingerprint matches the first
+// request's; otherwise it gets 422. By default the fingerprint is the
+// method, the operation, the escaped path, the raw query and the body's
+// bytes: a retry must repeat the request byte for byte, and headers do not
+// count. Rules, set per operation, loosen or tighten that:
+//
+//	m := idempotency.New(store,
+//		idempotency.WithCanonicalJSON(true),                // member order, spacing, 1 vs 1.0
+//		idempotency.WithFingerprintIgnore("/client_ts"),    // a field that changes on every retry
+//		idempotency.WithFingerprintHeaders("Content-Type"), // a header that counts
+//		idempotency.WithKeyFromBody("/idempotency_key"),    // the key in the body, not the header
+//	)
+//
+// [WithCanonicalJSON] compares JSON bodies (by Content-Type application/json
+// or +json, or with no Content-Type when the body parses) by their value:
+// members sorted by name, no insignificant whitespace, strings decoded and
+// re-escaped minimally, numbers as exact decimals (1, 1.0 and 1e0 are one
+// number; no float rounding, so 2^64 and 2^64+1 stay two). A body that is
+// not valid JSON, is not valid UTF-8, or repeats a member name in an object
+// counts as its bytes, as without the rule: never a 500, and never a guess
+// at which of two members the handler reads. [WithFingerprintIgnore] names
+// JSON Pointers (RFC 6901) whose values do not count, [WithFingerprintOnly]
+// the only ones that do (nothing there differs from null); both imply
+// canonical JSON. [WithFingerprintHeaders] makes headers count, all their
+// values in order. [ValidPointer] checks a pointer; the options treat an
+// invalid one as matching nothing.
+//
+// [WithKeyFromBody] takes the key from a JSON body (the string at a
+// pointer) or a form body (the field named by the pointer's last token),
+// with the header's rules and problem codes, and the header is not read.
+//
+// Without any rule the fingerprint is exactly what it was before the rules
+// existed, so stored records still match; the rules cost their work only
+// on the operations that set them. A rule fingerprint never matches a raw
+// one: turning a rule on makes retries of requests stored before it 422
+// until their records expire.
 //
 // # Stores
 //

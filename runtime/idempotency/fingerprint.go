@@ -24,6 +24,12 @@ type reqState struct {
 	scratch []byte
 	sum     [sha256.Size]byte
 	enc     [2 * digestLen]byte // base64url of the fingerprint, then of the store key
+	// The body parsed as JSON and its canonical form, for the fingerprint
+	// rules and a key taken from the body; parsed is reset per request.
+	doc    jsonDoc
+	parsed bool
+	docOK  bool
+	canon  []byte
 }
 
 // maxPooledBuf keeps one large request or response from pinning its buffer
@@ -43,6 +49,13 @@ func putState(st *reqState) {
 	}
 	if cap(st.scratch) > maxPooledBuf {
 		st.scratch = nil
+	}
+	if st.parsed {
+		st.parsed = false
+		st.doc.release()
+		if cap(st.canon) > maxPooledBuf {
+			st.canon = nil
+		}
 	}
 	st.rec.ResponseWriter = nil
 	st.rec.header = nil
@@ -160,7 +173,11 @@ func (st *reqState) fingerprint(r *http.Request, route string) {
 // identify returns the request's fingerprint and store key, both cut from
 // one string so that they cost one allocation.
 func (st *reqState) identify(m *Middleware, r *http.Request, key string) (fp, sk string) {
-	st.fingerprint(r, m.cfg.route)
+	if m.cfg.fp.on {
+		st.fingerprintRules(r, m.cfg.route, &m.cfg.fp)
+	} else {
+		st.fingerprint(r, m.cfg.route)
+	}
 	st.storeKey(m, r, key)
 	both := string(st.enc[:])
 	return both[:digestLen], both[digestLen:]

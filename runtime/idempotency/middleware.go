@@ -94,6 +94,9 @@ var (
 // claim (its context carries that layer's [Info]) goes straight to next:
 // claiming the key again would find the outer claim in flight and answer
 // 409, and the outer layer would store that 409 for the whole TTL.
+//
+// With [WithKeyFromBody] the body is read before the key is known and the
+// header is not looked at; the answers are the same.
 func (m *Middleware) Serve(w http.ResponseWriter, r *http.Request, next http.Handler) {
 	if next == nil {
 		next = http.DefaultServeMux
@@ -105,6 +108,10 @@ func (m *Middleware) Serve(w http.ResponseWriter, r *http.Request, next http.Han
 	var start time.Time
 	if m.cfg.observer != nil {
 		start = time.Now()
+	}
+	if m.cfg.bodyKey != nil {
+		m.serveBodyKey(w, r, next, start) // WithKeyFromBody: the body first
+		return
 	}
 	key, present, kerr := requestKey(r.Header)
 	if !present {
@@ -156,8 +163,12 @@ func (m *Middleware) Serve(w http.ResponseWriter, r *http.Request, next http.Han
 // repeated key in its own words, before its handler (and so Serve) is
 // reached. The generated registration functions put CheckKey in front of
 // that binding.
+//
+// A middleware that takes the key from the body ([WithKeyFromBody]) has
+// no key in the headers to check: CheckKey lets every request go on, and
+// Serve checks the body's key.
 func (m *Middleware) CheckKey(w http.ResponseWriter, r *http.Request) bool {
-	if !m.applies(r.Method) {
+	if !m.applies(r.Method) || m.cfg.bodyKey != nil {
 		return true
 	}
 	var start time.Time
@@ -193,9 +204,9 @@ func (m *Middleware) refuseInvalid(w http.ResponseWriter, r *http.Request, start
 }
 
 // replay writes a stored response. The stored value slices are shared, not
-// copied (clipped, so an append cannot write into the record). r is the
-// retry, whose key WithEchoKey sends back.
-func (m *Middleware) replay(w http.ResponseWriter, r *http.Request, rec *Record) {
+// copied (clipped, so an append cannot write into the record). echo is
+// the retry's key as WithEchoKey sends it back (see call.echo).
+func (m *Middleware) replay(w http.ResponseWriter, echo []string, rec *Record) {
 	h := w.Header()
 	for k, vs := range rec.Header {
 		if skipHeader(k, m.cfg.replayCookies) || (rec.BodyOmitted && k == "Content-Length") {
@@ -208,7 +219,7 @@ func (m *Middleware) replay(w http.ResponseWriter, r *http.Request, rec *Record)
 		h[headerStripeReplayed] = replayedTrue
 	}
 	if m.cfg.echoKey {
-		h[HeaderIdempotencyKey] = r.Header[HeaderIdempotencyKey]
+		h[HeaderIdempotencyKey] = echo
 	}
 	if rec.BodyOmitted {
 		h[headerReplay] = replayOmitted

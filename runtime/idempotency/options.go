@@ -48,6 +48,8 @@ type config struct {
 	completeRetry     time.Duration
 	echoKey           bool
 	stripeReplayed    bool
+	fp                fpRules  // what counts as the same request (options_fingerprint.go)
+	bodyKey           *pointer // WithKeyFromBody; nil: the Idempotency-Key header
 }
 
 func defaultConfig() config {
