@@ -262,10 +262,7 @@ func problemResponses(p model.Policy) []problemResponse {
 		bad,
 		{"IdempotencyKeyInUse", 409, "A request with the same Idempotency-Key is still being processed. Retry after the Retry-After delay with the same key.", []contract.Problem{contract.KeyInUse}},
 		{large, 413, fmt.Sprintf("The request carries an Idempotency-Key and its body is over this operation's limit of %s%s, so it was not processed.", byteSize(limit), deflt), []contract.Problem{contract.BodyTooLarge}},
-		{"IdempotencyKeyReused", 422, "The Idempotency-Key was already used for a different request to this operation. A retry must repeat the first request exactly: " +
-			"the method, the path, the query string and the body are compared byte for byte (reordered query parameters or JSON members make a different request); " +
-			"headers are not compared. Keys are per operation: the same key sent to another operation is a different key. " +
-			"The original result is kept; use a new key for a new request.", []contract.Problem{contract.KeyReused}},
+		reused(p.Fingerprint),
 		{"IdempotencyStoreUnavailable", 503, "The idempotency store is unreachable or full, so the request was not processed. Retry after the Retry-After delay with the same key.", []contract.Problem{contract.StoreUnavailable, contract.StoreFull}},
 	}
 }
@@ -325,3 +322,26 @@ func escapePointer(s string) string {
 }
 
 func statusKey(code int) string { return strconv.Itoa(code) }
+
+// reused is the 422 of an operation whose fingerprint rule is fp: what a
+// retry must repeat to be the same request.
+func reused(fp model.Fingerprint) problemResponse {
+	head := "The Idempotency-Key was already used for a different request to this operation. A retry must repeat the first request: "
+	const tail = " Keys are per operation: the same key sent to another operation is a different key. " +
+		"The original result is kept; use a new key for a new request."
+	name := "IdempotencyKeyReused"
+	switch {
+	case len(fp.Only) > 0:
+		name += "OfFields"
+	case len(fp.Ignore) > 0:
+		name += "IgnoringFields"
+	case fp.CanonicalJSON:
+		name += "CanonicalJSON"
+	default:
+		head = strings.Replace(head, "request: ", "request exactly: ", 1)
+	}
+	if len(fp.Headers) > 0 {
+		name += "WithHeaders"
+	}
+	return problemResponse{name, 422, head + fp.Describe() + "." + tail, []contract.Problem{contract.KeyReused}}
+}

@@ -26,11 +26,7 @@ func routeOptions(op model.Operation) []string {
 		opts = append(opts, fmt.Sprintf("idempotency.WithTTL(%s)", goDuration(p.TTL)))
 	}
 	if len(p.ScopeHeaders) > 0 {
-		q := make([]string, len(p.ScopeHeaders))
-		for i, h := range p.ScopeHeaders {
-			q[i] = strconv.Quote(h)
-		}
-		opts = append(opts, fmt.Sprintf("idempotency.WithScopeHeaders(%s)", strings.Join(q, ", ")))
+		opts = append(opts, fmt.Sprintf("idempotency.WithScopeHeaders(%s)", quoteAll(p.ScopeHeaders)))
 	}
 	if p.StoreServerErrors {
 		opts = append(opts, "idempotency.WithStoreServerErrors(true)")
@@ -53,6 +49,22 @@ func routeOptions(op model.Operation) []string {
 	if p.StripeReplayed {
 		opts = append(opts, "idempotency.WithStripeReplayed(true)")
 	}
+	fp := p.Fingerprint
+	if fp.CanonicalJSON {
+		opts = append(opts, "idempotency.WithCanonicalJSON(true)")
+	}
+	if len(fp.Ignore) > 0 {
+		opts = append(opts, fmt.Sprintf("idempotency.WithFingerprintIgnore(%s)", quoteAll(fp.Ignore)))
+	}
+	if len(fp.Only) > 0 {
+		opts = append(opts, fmt.Sprintf("idempotency.WithFingerprintOnly(%s)", quoteAll(fp.Only)))
+	}
+	if len(fp.Headers) > 0 {
+		opts = append(opts, fmt.Sprintf("idempotency.WithFingerprintHeaders(%s)", quoteAll(fp.Headers)))
+	}
+	if p.Key.InBody {
+		opts = append(opts, fmt.Sprintf("idempotency.WithKeyFromBody(%s)", strconv.Quote(p.Key.Pointer)))
+	}
 	return opts
 }
 
@@ -70,6 +82,32 @@ func newClientRoute(op model.Operation) clientRoute {
 	r := clientRoute{Method: op.Method, Path: op.Path, Policy: strings.Join(fields, ", ")}
 	r.Comment = strings.Join(strings.Fields(cmp.Or(op.OperationID, op.GoName, op.Route())), " ")
 	return r
+}
+
+// quoteAll is strs as Go string literals, comma-separated.
+func quoteAll(strs []string) string {
+	q := make([]string, len(strs))
+	for i, s := range strs {
+		q[i] = strconv.Quote(s)
+	}
+	return strings.Join(q, ", ")
+}
+
+// fingerprintSummary names a fingerprint rule in a few words.
+func fingerprintSummary(fp model.Fingerprint) string {
+	var parts []string
+	switch {
+	case len(fp.Only) > 0:
+		parts = append(parts, "of "+strings.Join(fp.Only, ", ")+" only")
+	case len(fp.Ignore) > 0:
+		parts = append(parts, "ignoring "+strings.Join(fp.Ignore, ", "))
+	case fp.CanonicalJSON:
+		parts = append(parts, "of canonical JSON")
+	}
+	if len(fp.Headers) > 0 {
+		parts = append(parts, "with "+strings.Join(fp.Headers, ", "))
+	}
+	return strings.Join(parts, " ")
 }
 
 // policySummary describes a policy in a few words, for doc comments.
@@ -104,6 +142,12 @@ func policySummary(p model.Policy) string {
 	}
 	if p.StripeReplayed {
 		parts = append(parts, "Idempotent-Replayed sent")
+	}
+	if p.Key.InBody {
+		parts = append(parts, "key in the body at "+p.Key.Pointer)
+	}
+	if fp := p.Fingerprint; !fp.IsZero() {
+		parts = append(parts, "fingerprint "+fingerprintSummary(fp))
 	}
 	return strings.Join(parts, ", ")
 }

@@ -124,7 +124,7 @@ func TestPolicyErrors(t *testing.T) {
 	got := loadErr(t, p, Options{})
 	want := strings.Join([]string{
 		`spec.yaml:7:14: x-idempotent.ttl: must be a Go duration string such as "48h", got number 86400`,
-		`spec.yaml:8:9: x-idempotent.colour: unknown field; the fields are required, ttl, scopeHeaders, storeServerErrors, maxRequestBytes, maxResponseBytes, wait, transaction, echoKey, stripeReplayed`,
+		`spec.yaml:8:9: x-idempotent.colour: unknown field; the fields are required, ttl, scopeHeaders, storeServerErrors, maxRequestBytes, maxResponseBytes, wait, transaction, echoKey, stripeReplayed, fingerprint, key`,
 		`spec.yaml:9:26: x-idempotent.maxRequestBytes: must be a positive whole number of bytes, got number 1.5`,
 		`spec.yaml:10:39: x-idempotent.scopeHeaders[1]: "bad header" is not a valid header name`,
 		`spec.yaml:13:27: x-idempotent.ttl: must be a positive duration, got "-1h"`,
@@ -132,7 +132,7 @@ func TestPolicyErrors(t *testing.T) {
 		`spec.yaml:13:65: x-idempotent.maxResponseBytes: must be a positive whole number of bytes, got string "1MB"`,
 		`spec.yaml:13:85: x-idempotent.transaction: must be true or false, got string "yes"`,
 		`spec.yaml:16:7: x-idempotent: GET /a is a safe method; only unsafe operations (POST, PUT, PATCH, DELETE) can be marked idempotent`,
-		`spec.yaml:19:7: x-idempotent: must be true, false or an object with the fields required, ttl, scopeHeaders, storeServerErrors, maxRequestBytes, maxResponseBytes, wait, transaction, echoKey, stripeReplayed; got string "yes"`,
+		`spec.yaml:19:7: x-idempotent: must be true, false or an object with the fields required, ttl, scopeHeaders, storeServerErrors, maxRequestBytes, maxResponseBytes, wait, transaction, echoKey, stripeReplayed, fingerprint, key; got string "yes"`,
 	}, "\n")
 	if got != want {
 		t.Errorf("errors:\n%s\nwant:\n%s", got, want)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -44,7 +45,7 @@ func (f fieldError) Name() string {
 
 // policyFields are the fields of the object form, in the order the README
 // documents them.
-var policyFields = []string{"required", "ttl", "scopeHeaders", "storeServerErrors", "maxRequestBytes", "maxResponseBytes", "wait", "transaction", "echoKey", "stripeReplayed"}
+var policyFields = []string{"required", "ttl", "scopeHeaders", "storeServerErrors", "maxRequestBytes", "maxResponseBytes", "wait", "transaction", "echoKey", "stripeReplayed", "fingerprint", "key"}
 
 // decodePolicy reads an x-idempotent value as kin-openapi hands it over:
 // YAML and JSON alike arrive as bool, string, float64, []any and
@@ -133,8 +134,16 @@ func decodeObject(obj map[string]any) (model.Policy, []fieldError) {
 				p.MaxResponseBytes = n
 			}
 		case "scopeHeaders":
-			hs, ps := headerList(v)
+			hs, ps := headerList(v, k)
 			p.ScopeHeaders = hs
+			problems = append(problems, ps...)
+		case "fingerprint":
+			fp, ps := decodeFingerprint(v)
+			p.Fingerprint = fp
+			problems = append(problems, ps...)
+		case "key":
+			key, ps := decodeKey(v)
+			p.Key = key
 			problems = append(problems, ps...)
 		default:
 			msg := "unknown field"
@@ -189,11 +198,13 @@ func positiveInt(v any) (int64, error) {
 	return int64(f), nil
 }
 
-func headerList(v any) ([]string, []fieldError) {
-	const field = "scopeHeaders"
+// headerList reads a list of header names at path (a field, or
+// fingerprint.headers).
+func headerList(v any, path ...any) ([]string, []fieldError) {
+	at := func(i ...any) []any { return append(slices.Clone(path), i...) }
 	items, isList := v.([]any)
 	if !isList {
-		return nil, []fieldError{{Path: []any{field}, Msg: "must be a list of header names, got " + describe(v)}}
+		return nil, []fieldError{{Path: at(), Msg: "must be a list of header names, got " + describe(v)}}
 	}
 	var (
 		names    []string
@@ -204,11 +215,11 @@ func headerList(v any) ([]string, []fieldError) {
 		s, isString := item.(string)
 		switch {
 		case !isString:
-			problems = append(problems, fieldError{Path: []any{field, i}, Msg: "must be a header name, got " + describe(item)})
+			problems = append(problems, fieldError{Path: at(i), Msg: "must be a header name, got " + describe(item)})
 		case !isToken(s):
-			problems = append(problems, fieldError{Path: []any{field, i}, Msg: fmt.Sprintf("%q is not a valid header name", s)})
+			problems = append(problems, fieldError{Path: at(i), Msg: fmt.Sprintf("%q is not a valid header name", s)})
 		case seen[strings.ToLower(s)]:
-			problems = append(problems, fieldError{Path: []any{field, i}, Msg: fmt.Sprintf("%q is listed twice", s)})
+			problems = append(problems, fieldError{Path: at(i), Msg: fmt.Sprintf("%q is listed twice", s)})
 		default:
 			seen[strings.ToLower(s)] = true
 			names = append(names, s)

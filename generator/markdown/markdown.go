@@ -97,6 +97,7 @@ type policyKey struct {
 	Wait                    string // "" for none
 	Transaction             bool
 	EchoKey, StripeReplayed bool
+	Fingerprint             string // fingerprint rule, as the 422 states it; "" for the raw body
 }
 
 // hidden is an operation whose own declarations hide part of the contract.
@@ -204,6 +205,9 @@ func newPolicy(p model.Policy) policy {
 	}
 	if p.Wait > 0 {
 		pol.Wait = model.FormatDuration(p.Wait)
+	}
+	if !p.Fingerprint.IsZero() {
+		pol.Fingerprint = p.Fingerprint.Describe()
 	}
 	return pol
 }

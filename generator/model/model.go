@@ -110,6 +110,61 @@ type Policy struct {
 	// Stripe's Idempotent-Replayed too (idempotency.WithStripeReplayed):
 	// Stripe's dialect, for clients written against Stripe's API.
 	EchoKey, StripeReplayed bool
+	// Fingerprint says what of a request counts when a retry is compared
+	// with the first one; the zero value is every byte of the body.
+	Fingerprint Fingerprint
+	// Key says where the key is carried; the zero value is the
+	// Idempotency-Key header.
+	Key KeySource
+}
+
+// Fingerprint is x-idempotent.fingerprint.
+type Fingerprint struct {
+	// CanonicalJSON compares JSON bodies as JSON values: key order,
+	// insignificant whitespace and number spelling do not count.
+	CanonicalJSON bool
+	// Ignore are JSON Pointers whose values do not count; Only, those
+	// that alone count. At most one of the two is set.
+	Ignore, Only []string
+	// Headers are request headers whose values count.
+	Headers []string
+}
+
+// IsZero reports the default: the raw body, no header.
+func (f Fingerprint) IsZero() bool {
+	return !f.CanonicalJSON && len(f.Ignore) == 0 && len(f.Only) == 0 && len(f.Headers) == 0
+}
+
+// Describe says what a retry must repeat to be the same request under f,
+// in one sentence without its final stop, for the published contract.
+func (f Fingerprint) Describe() string {
+	var what string
+	switch {
+	case len(f.Only) > 0:
+		what = "the method, the path and the query string are compared byte for byte, and of a JSON body only the values at " +
+			strings.Join(f.Only, ", ") + " (JSON Pointers), as JSON values: the rest of the body does not count (a body that is not valid JSON is compared byte for byte)"
+	case len(f.Ignore) > 0:
+		what = "the method, the path and the query string are compared byte for byte, and a JSON body as a JSON value (member order, insignificant whitespace and the spelling of numbers do not count) " +
+			"without the values at " + strings.Join(f.Ignore, ", ") + " (JSON Pointers), which do not count (a body that is not valid JSON is compared byte for byte)"
+	case f.CanonicalJSON:
+		what = "the method, the path and the query string are compared byte for byte, and a JSON body as a JSON value: member order, insignificant whitespace and the spelling of numbers do not count " +
+			"(a body that is not valid JSON is compared byte for byte)"
+	default:
+		what = "the method, the path, the query string and the body are compared byte for byte (reordered query parameters or JSON members make a different request)"
+	}
+	if len(f.Headers) > 0 {
+		return what + "; so are the headers " + strings.Join(f.Headers, ", ") + ", and no other header"
+	}
+	return what + "; headers are not compared"
+}
+
+// KeySource is x-idempotent.key.
+type KeySource struct {
+	// InBody takes the key from the request body at Pointer (a JSON
+	// member, or the form field named by its last segment) instead of the
+	// Idempotency-Key header.
+	InBody  bool
+	Pointer string
 }
 
 // DefaultPolicy is what `x-idempotent: true` means.

@@ -125,7 +125,7 @@ var (
 	KeyReused = Problem{Name: "key_reused", Status: http.StatusUnprocessableEntity, Code: CodeKeyReused,
 		Title:  "Idempotency key reused",
 		Detail: "This Idempotency-Key was already used for a different request (method, path, query or body differ).",
-		When:   "The key was already used on this operation for a different request: the method, path, query string or body differ, compared byte for byte (headers are not compared). Keys are per operation: the same key on another operation is a different key. Use a new key for a new request."}
+		When:   "The key was already used on this operation for a different request: the method, path, query string or body differ, compared byte for byte (headers are not compared) unless the operation's policy sets another rule. Keys are per operation: the same key on another operation is a different key. Use a new key for a new request."}
 	StoreUnavailable = Problem{Name: "store_unavailable", Status: http.StatusServiceUnavailable, Code: CodeStoreUnavailable,
 		Title:  "Idempotency store unavailable",
 		Detail: "The idempotency store could not be reached; the request was not processed. Retry later with the same key.",
