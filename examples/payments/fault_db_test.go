@@ -117,8 +117,7 @@ func mariaFaultDB(t *testing.T) *faultDB {
 			return got, err
 		},
 		exec: func(ctx context.Context, query, prefix string) error {
-			_, err := db.ExecContext(ctx, fmt.Sprintf(query, "?"), prefix+"%")
-			return err
+			return execReadCommitted(ctx, db, fmt.Sprintf(query, "?"), prefix+"%")
 		},
 	}
 }
@@ -175,4 +174,24 @@ func withPort(host, port string) string {
 		return host
 	}
 	return net.JoinHostPort(host, port)
+}
+
+// execReadCommitted runs query in a READ COMMITTED transaction. The
+// payments table has no index on idempotency_key, so under MariaDB's
+// default REPEATABLE READ a DELETE by key locks every row and gap it
+// scans: it would wait for a row that another test's paused replica
+// holds uncommitted, and block every insert meanwhile, including the one
+// that test waits for before it resumes the replica. READ COMMITTED
+// takes no gap locks and skips rows other transactions have not
+// committed.
+func execReadCommitted(ctx context.Context, db *sql.DB, query string, args ...any) error {
+	tx, err := db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, query, args...); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
 }

@@ -117,8 +117,19 @@ func mariaStore(t *testing.T) testStore {
 				t.Fatalf("reading the payments: %v", err)
 			}
 			afterPass(t, func(ctx context.Context) error {
-				_, err := db.ExecContext(ctx, `DELETE FROM payments WHERE idempotency_key IN (`+marks+`)`, args...)
-				return err
+				// READ COMMITTED: under REPEATABLE READ this DELETE, which
+				// no index serves, would lock every row and gap it scans,
+				// waiting on other tests' uncommitted payments and
+				// blocking their inserts (see the fault tests).
+				tx, err := db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
+				if err != nil {
+					return err
+				}
+				if _, err := tx.ExecContext(ctx, `DELETE FROM payments WHERE idempotency_key IN (`+marks+`)`, args...); err != nil {
+					tx.Rollback()
+					return err
+				}
+				return tx.Commit()
 			})
 			return got
 		},
