@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/idemgen/idemgen/runtime/idempotency"
+	"github.com/idemgen/idemgen/runtime/internal/headercodec"
 )
 
 // Claim atomically takes key for lease or reports who holds it, in one
@@ -76,7 +77,7 @@ func (s *Store) claimOnce(ctx context.Context, key, fingerprint, token string, l
 		CreatedAt:   time.UnixMicro(createdUS),
 		ExpiresAt:   time.UnixMicro(expiresUS),
 	}
-	if rec.Header, err = decodeHeader(header); err != nil {
+	if rec.Header, err = headercodec.Decode(header); err != nil {
 		return idempotency.Claim{}, fmt.Errorf("stored headers: %w", err)
 	}
 	return idempotency.Claim{State: idempotency.Completed, Fingerprint: rec.Fingerprint, Record: rec}, nil
@@ -99,7 +100,7 @@ func (s *Store) Complete(ctx context.Context, key, token string, rec *idempotenc
 	if rec == nil {
 		return fmt.Errorf("mysqlstore: Complete %q: nil record", key)
 	}
-	header := encodeHeader(rec.Header)
+	header := headercodec.Encode(rec.Header)
 	if err := s.fits(ctx, len(header)+len(rec.Body)+len(rec.Fingerprint)); err != nil {
 		return fmt.Errorf("mysqlstore: Complete %q: %w", key, err)
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/idemgen/idemgen/internal/seedheader"
 	"github.com/idemgen/idemgen/runtime/idempotency"
+	"github.com/idemgen/idemgen/runtime/internal/headercodec"
 )
 
 // The seed idempotency.Store has no context and no error results, so its
@@ -56,7 +57,7 @@ func (s *Store) Get(key string) (*idempotency.CachedResponse, bool) {
 	if err != nil {
 		return nil, false
 	}
-	h, err := decodeHeader(header)
+	h, err := headercodec.Decode(header)
 	if err != nil {
 		return nil, false
 	}
@@ -77,7 +78,7 @@ func (s *Store) Set(key string, response *idempotency.CachedResponse) {
 	}
 	ctx, cancel := seedContext()
 	defer cancel()
-	header := encodeHeader(seedheader.Expand(response.Headers))
+	header := headercodec.Encode(seedheader.Expand(response.Headers))
 	if s.fits(ctx, len(header)+len(response.Body)) != nil {
 		return
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/idemgen/idemgen/runtime/idempotency"
+	"github.com/idemgen/idemgen/runtime/internal/headercodec"
 )
 
 type txKey struct{}
@@ -71,7 +72,7 @@ func (t *storeTx) Commit(ctx context.Context, rec *idempotency.Record) error {
 	if rec == nil {
 		return fmt.Errorf("mysqlstore: Commit %q: nil record", t.key)
 	}
-	header := encodeHeader(rec.Header)
+	header := headercodec.Encode(rec.Header)
 	// Refused before anything is sent, the transaction stays open for a
 	// second Commit without the body.
 	if err := t.s.fits(ctx, len(header)+len(rec.Body)+len(rec.Fingerprint)); err != nil {

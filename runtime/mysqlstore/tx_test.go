@@ -12,6 +12,7 @@ import (
 
 	"github.com/idemgen/idemgen/runtime/idempotency"
 	"github.com/idemgen/idemgen/runtime/idempotency/storetest"
+	"github.com/idemgen/idemgen/runtime/internal/headercodec"
 )
 
 // probe is the handler's own table: Write inserts a name in the
@@ -95,7 +96,7 @@ func TestTxTakeoverWaitsForCommit(t *testing.T) {
 	_, tx, _ := txOf(t, s, p, "k", 100*time.Millisecond)
 	time.Sleep(150 * time.Millisecond) // the lease has lapsed
 	rec := &idempotency.Record{Status: 201, Body: []byte("paid")}
-	if err := tx.complete(ctx, encodeHeader(rec.Header), rec); err != nil {
+	if err := tx.complete(ctx, headercodec.Encode(rec.Header), rec); err != nil {
 		t.Fatalf("the UPDATE in the transaction: %v", err)
 	}
 	type result struct {
@@ -194,7 +195,7 @@ func TestTxCommitReplyLost(t *testing.T) {
 	ctx := context.Background()
 	_, tx, _ := txOf(t, s, p, "k", time.Minute)
 	rec := &idempotency.Record{Status: 201, Body: []byte("once")}
-	if err := tx.complete(ctx, encodeHeader(rec.Header), rec); err != nil {
+	if err := tx.complete(ctx, headercodec.Encode(rec.Header), rec); err != nil {
 		t.Fatal(err)
 	}
 	proxy.armed.Store(true)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/idemgen/idemgen/runtime/idempotency"
+	"github.com/idemgen/idemgen/runtime/internal/headercodec"
 )
 
 // errSnapshotMiss marks a claim statement that returned no row: its
@@ -96,7 +97,7 @@ func (s *Store) claimOnce(ctx context.Context, key, fingerprint, token string, l
 	if expiresAt != nil {
 		rec.ExpiresAt = *expiresAt
 	}
-	if rec.Header, err = decodeHeader(header); err != nil {
+	if rec.Header, err = headercodec.Decode(header); err != nil {
 		return idempotency.Claim{}, fmt.Errorf("stored headers: %w", err)
 	}
 	return idempotency.Claim{State: idempotency.Completed, Fingerprint: rec.Fingerprint, Record: rec}, nil
@@ -116,7 +117,7 @@ func (s *Store) Complete(ctx context.Context, key, token string, rec *idempotenc
 	if rec == nil {
 		return fmt.Errorf("pgstore: Complete %q: nil record", key)
 	}
-	header := encodeHeader(rec.Header)
+	header := headercodec.Encode(rec.Header)
 	if err := s.fits(key, rec, header); err != nil {
 		return wrap("Complete", key, err)
 	}

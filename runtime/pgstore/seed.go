@@ -6,6 +6,7 @@ import (
 
 	"github.com/idemgen/idemgen/internal/seedheader"
 	"github.com/idemgen/idemgen/runtime/idempotency"
+	"github.com/idemgen/idemgen/runtime/internal/headercodec"
 )
 
 // The seed idempotency.Store has no context and no error results, so its
@@ -51,7 +52,7 @@ func (s *Store) Get(key string) (*idempotency.CachedResponse, bool) {
 	if err != nil {
 		return nil, false
 	}
-	h, err := decodeHeader(header)
+	h, err := headercodec.Decode(header)
 	if err != nil {
 		return nil, false
 	}
@@ -69,7 +70,7 @@ func (s *Store) Set(key string, response *idempotency.CachedResponse) {
 	}
 	ctx, cancel := seedContext()
 	defer cancel()
-	header := encodeHeader(seedheader.Expand(response.Headers))
+	header := headercodec.Encode(seedheader.Expand(response.Headers))
 	created, expires := optTime(response.CreatedAt), optTime(response.ExpiresAt)
 	_ = retry(ctx, func(bool) error {
 		_, err := s.pool.Exec(ctx, s.q.set, []byte(key), int32(response.StatusCode), header, response.Body, created, expires, s.ttl.Microseconds())

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/idemgen/idemgen/runtime/idempotency"
+	"github.com/idemgen/idemgen/runtime/internal/headercodec"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 )
@@ -98,7 +99,7 @@ func (t *storeTx) Commit(ctx context.Context, rec *idempotency.Record) error {
 	if rec == nil {
 		return fmt.Errorf("pgstore: Commit %q: nil record", t.key)
 	}
-	header := encodeHeader(rec.Header)
+	header := headercodec.Encode(rec.Header)
 	if err := t.s.fits(t.key, rec, header); err != nil {
 		return wrap("Commit", t.key, err)
 	}

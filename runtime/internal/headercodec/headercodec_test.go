@@ -1,4 +1,4 @@
-package mysqlstore
+package headercodec
 
 import (
 	"net/http"
@@ -12,7 +12,7 @@ func TestHeaderCodecRoundTrip(t *testing.T) {
 		{},
 		{"Set-Cookie": {"a=1", "b=2"}, "X-Bin": {"\x00\xff\xfe"}, "Empty": {}, "": {""}},
 	} {
-		got, err := decodeHeader(encodeHeader(h))
+		got, err := Decode(Encode(h))
 		if err != nil || !reflect.DeepEqual(got, h) {
 			t.Errorf("round trip of %q = %q, %v", h, got, err)
 		}
@@ -20,7 +20,7 @@ func TestHeaderCodecRoundTrip(t *testing.T) {
 }
 
 func TestHeaderCodecRejectsCorruption(t *testing.T) {
-	good := encodeHeader(http.Header{"A": {"bc"}})
+	good := Encode(http.Header{"A": {"bc"}})
 	for _, b := range [][]byte{
 		{},                 // no count
 		{0x80},             // truncated varint
@@ -29,21 +29,21 @@ func TestHeaderCodecRejectsCorruption(t *testing.T) {
 		append(good, 0x00), // trailing bytes
 		{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01}, // absurd count
 	} {
-		if h, err := decodeHeader(b); err == nil {
-			t.Errorf("decodeHeader(%x) = %q, want an error", b, h)
+		if h, err := Decode(b); err == nil {
+			t.Errorf("Decode(%x) = %q, want an error", b, h)
 		}
 	}
 }
 
 func FuzzHeaderDecode(f *testing.F) {
-	f.Add(encodeHeader(http.Header{"A": {"b", "c"}}))
+	f.Add(Encode(http.Header{"A": {"b", "c"}}))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		h, err := decodeHeader(b)
+		h, err := Decode(b)
 		if err != nil {
 			return
 		}
 		// Whatever decodes must survive a round trip.
-		again, err := decodeHeader(encodeHeader(h))
+		again, err := Decode(Encode(h))
 		if err != nil || !reflect.DeepEqual(again, h) {
 			t.Fatalf("re-encoding %q gave %q, %v", h, again, err)
 		}

@@ -1,4 +1,7 @@
-package mysqlstore
+// Package headercodec is the byte encoding the SQL stores (pgstore,
+// mysqlstore) keep a record's headers in: one home for a format both
+// stores' rows share.
+package headercodec
 
 import (
 	"encoding/binary"
@@ -7,17 +10,18 @@ import (
 	"slices"
 )
 
-// Headers are stored as a LONGBLOB in a small length-prefixed encoding,
-// the one pgstore uses, rather than as JSON: header values may hold bytes
-// that a JSON column would reject or rewrite, and every value of a repeated
-// header (Set-Cookie) must survive in order. The encoding, with every
-// integer an unsigned varint:
+// Headers are stored in a small length-prefixed encoding rather than as
+// JSON: header values may hold any byte, which a JSON column (jsonb
+// cannot store \u0000) would reject or rewrite, and every value of a
+// repeated header (Set-Cookie) must survive in order. The encoding, with
+// every integer an unsigned varint:
 //
 //	count, then per header (names sorted): len(name) name count {len(value) value}
 //
 // A nil header is stored as NULL; an empty one as the single byte 0.
 
-func encodeHeader(h http.Header) []byte {
+// Encode returns h in the encoding; nil for a nil header.
+func Encode(h http.Header) []byte {
 	if h == nil {
 		return nil
 	}
@@ -49,9 +53,11 @@ func appendString(b []byte, s string) []byte {
 	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
 }
 
-var errCorruptHeader = errors.New("mysqlstore: corrupt header encoding")
+// ErrCorrupt is what Decode returns for bytes Encode did not write.
+var ErrCorrupt = errors.New("corrupt header encoding")
 
-func decodeHeader(b []byte) (http.Header, error) {
+// Decode reverses Encode; bytes Encode did not write give ErrCorrupt.
+func Decode(b []byte) (http.Header, error) {
 	if b == nil {
 		return nil, nil
 	}
@@ -68,7 +74,7 @@ func decodeHeader(b []byte) (http.Header, error) {
 		h[name] = values
 	}
 	if d.err == nil && len(d.b) != 0 {
-		d.err = errCorruptHeader
+		d.err = ErrCorrupt
 	}
 	if d.err != nil {
 		return nil, d.err
@@ -89,7 +95,7 @@ func (d *decoder) count() uint64 {
 	}
 	v, n := binary.Uvarint(d.b)
 	if n <= 0 {
-		d.err = errCorruptHeader
+		d.err = ErrCorrupt
 		return 0
 	}
 	d.b = d.b[n:]
@@ -102,7 +108,7 @@ func (d *decoder) string() string {
 		return ""
 	}
 	if l > uint64(len(d.b)) {
-		d.err = errCorruptHeader
+		d.err = ErrCorrupt
 		return ""
 	}
 	s := string(d.b[:l])
