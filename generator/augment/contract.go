@@ -72,11 +72,9 @@ func variantName(v keyVariant, single bool) string {
 	return name
 }
 
-// keyParameter is the key's parameter. Its description states only this
-// operation's own terms; what holds for every operation is said once, in
-// the components it refers to (the key's syntax in the 400, a key reused
-// in the 422, a replay in the Idempotency-Replayed header).
-func keyParameter(v keyVariant, swagger bool) *omap {
+// keyTerms states an operation's own terms for its key, wherever the key
+// is documented: the header parameter, or the body property.
+func keyTerms(v keyVariant) string {
 	var b strings.Builder
 	if v.required {
 		b.WriteString("Required: a request without it gets 400. ")
@@ -103,11 +101,19 @@ func keyParameter(v keyVariant, swagger bool) *omap {
 		fmt.Fprintf(&b, " A response body over %s is not stored: its replay has an empty body and %s: %s.",
 			byteSize(v.maxResponse), contract.HeaderReplay, contract.ReplayOmitted)
 	}
+	return b.String()
+}
+
+// keyParameter is the key's parameter. Its description states only this
+// operation's own terms (keyTerms); what holds for every operation is said
+// once, in the components it refers to (the key's syntax in the 400, a key
+// reused in the 422, a replay in the Idempotency-Replayed header).
+func keyParameter(v keyVariant, swagger bool) *omap {
 	p := newMap(
 		"name", HeaderName,
 		"in", "header",
 		"required", v.required,
-		"description", b.String(),
+		"description", keyTerms(v),
 	)
 	if swagger {
 		// Swagger 2.0: a non-body parameter states its type itself.
@@ -258,12 +264,46 @@ func problemResponses(p model.Policy) []problemResponse {
 	} else {
 		large += sizeName(limit)
 	}
-	return []problemResponse{
+	prs := []problemResponse{
 		bad,
 		{"IdempotencyKeyInUse", 409, "A request with the same Idempotency-Key is still being processed. Retry after the Retry-After delay with the same key.", []contract.Problem{contract.KeyInUse}},
 		{large, 413, fmt.Sprintf("The request carries an Idempotency-Key and its body is over this operation's limit of %s%s, so it was not processed.", byteSize(limit), deflt), []contract.Problem{contract.BodyTooLarge}},
 		reused(p.Fingerprint),
 		{"IdempotencyStoreUnavailable", 503, "The idempotency store is unreachable or full, so the request was not processed. Retry after the Retry-After delay with the same key.", []contract.Problem{contract.StoreUnavailable, contract.StoreFull}},
+	}
+	if p.Key.InBody {
+		bodyKeyResponses(prs, p.Required, byteSize(limit)+deflt)
+	}
+	return prs
+}
+
+// bodyKeyResponses rewrites, in place, the problem responses of an
+// operation that takes its key from the request body: the 400 has the
+// body's problems, the texts name the key without the header, and the 413
+// meets every request over the limit, since the body is read to find the
+// key. Their components are named IdempotencyBody... apart from the
+// header's.
+func bodyKeyResponses(prs []problemResponse, required bool, limit string) {
+	for i := range prs {
+		pr := &prs[i]
+		switch pr.status {
+		case 400:
+			pr.base = "IdempotencyBodyKeyInvalid"
+			pr.desc = "The idempotency key in the request body is invalid: not a string, " + keySyntax
+			pr.examples = []contract.Problem{contract.BodyKeyInvalid}
+			if required {
+				pr.base = "IdempotencyBodyKeyMissingOrInvalid"
+				pr.desc = "The idempotency key in the request body is missing (this operation requires it) or invalid: not a string, " + keySyntax
+				pr.examples = []contract.Problem{contract.BodyKeyMissing, contract.BodyKeyInvalid}
+			}
+		case 413:
+			pr.base = strings.Replace(pr.base, "IdempotencyRequest", "IdempotencyBodyKeyRequest", 1)
+			pr.desc = "The request body is over this operation's limit of " + limit +
+				", so it was not processed: the server reads the body to find its idempotency key, with a key or without."
+		case 409, 422:
+			pr.base = strings.Replace(pr.base, "IdempotencyKey", "IdempotencyBodyKey", 1)
+			pr.desc = strings.Replace(pr.desc, "Idempotency-Key", "idempotency key", 1)
+		}
 	}
 }
 

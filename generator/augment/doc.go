@@ -37,7 +37,11 @@
 //     differs from the default (optional, 24h): "Required",
 //     "TTL<duration>", "Wait<duration>", "Scoped", "StoresServerErrors",
 //     e.g. IdempotencyKeyRequiredTTL48h; two that differ only in what the
-//     name does not show are numbered.
+//     name does not show are numbered. An operation that takes its key from
+//     the body (x-idempotent key: {in: body}) gets no parameter: the key
+//     is a property of its JSON and form body schemas (bodykey.go), and its
+//     problem responses are the IdempotencyBodyKey... components, whose
+//     texts name the body.
 //   - components.headers.IdempotencyReplayed and IdempotencyReplay (the
 //     Idempotency-Replay: omitted of a replay whose body was not stored)
 //     on every response the runtime can replay: 2xx, 3xx, 4xx (stored and

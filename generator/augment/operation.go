@@ -50,7 +50,9 @@ func newAugmenter(d *document, m model.Model) *augmenter {
 	variants := map[keyVariant]bool{}
 	seen := map[string]bool{}
 	for _, op := range m.Operations {
-		variants[variantOf(op.Policy)] = true
+		if !op.Policy.Key.InBody { // a body key has no parameter to name
+			variants[variantOf(op.Policy)] = true
+		}
 		for _, pr := range problemResponses(op.Policy) {
 			if !seen[pr.base] {
 				seen[pr.base] = true
@@ -96,6 +98,9 @@ func (a *augmenter) operation(root cursor, op model.Operation) {
 
 	declared := a.declaredKey(value(item, "parameters"), value(opNode, "parameters"))
 	switch {
+	case op.Policy.Key.InBody:
+		// The header is not read: the key is the body's (bodykey.go).
+		a.bodyKey(c, op)
 	case declared != nil:
 		// The author's header stays; say where it promises less than the
 		// server enforces, since clients generated from it would not know.

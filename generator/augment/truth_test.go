@@ -110,11 +110,12 @@ func specCase(t *testing.T, dir string) (string, load.Options) {
 // returns how many operations it checked.
 func checkTruth(t *testing.T, name string, r *load.Result) int {
 	t.Helper()
-	out, err := Spec(r.Root, r.Model)
+	res, err := Augment(r.Root, r.Model)
 	if err != nil {
 		t.Errorf("%s: %v", name, err)
 		return 0
 	}
+	out := res.Spec
 	var in, doc any
 	if err := yaml.Unmarshal(r.Root, &in); err != nil {
 		t.Fatalf("%s: input: %v", name, err)
@@ -132,7 +133,11 @@ func checkTruth(t *testing.T, name string, r *load.Result) int {
 		n++
 		where := name + ": " + op.Route()
 		authors := get(in, "paths", op.Path, strings.ToLower(op.Method), "responses")
-		checkKeyParameter(t, where, doc, o, op)
+		if op.Policy.Key.InBody {
+			checkBodyKey(t, where, in, doc, o, op, res.Warnings)
+		} else {
+			checkKeyParameter(t, where, doc, o, op)
+		}
 		responses, _ := get(o, "responses").(map[string]any)
 		for status, resp := range responses {
 			// The runtime's own problem responses are never replayed;
@@ -226,6 +231,56 @@ func checkKeyParameter(t *testing.T, where string, doc, o any, op model.Operatio
 	for _, f := range facts {
 		if !strings.Contains(desc, f) {
 			t.Errorf("%s: the key parameter's description lacks %q: %q", where, f, desc)
+		}
+	}
+}
+
+// checkBodyKey: an operation that takes its key from the body has no key
+// header parameter (unless its author declared one), and each JSON or form
+// body schema either declares the key's property, required as the policy
+// says where idemgen added it, or a warning names the operation.
+func checkBodyKey(t *testing.T, where string, in, doc, o any, op model.Operation, warnings []string) {
+	t.Helper()
+	route := op.Route()
+	if !op.DeclaresKeyHeader {
+		for _, p := range append(list(get(o, "parameters")), list(get(doc, "paths", op.Path, "parameters"))...) {
+			if p = resolve(doc, p); strings.EqualFold(fmt.Sprint(get(p, "name")), contract.HeaderKey) {
+				t.Errorf("%s: takes its key from the body but documents a %s parameter", where, contract.HeaderKey)
+			}
+		}
+	}
+	warned := slices.ContainsFunc(warnings, func(w string) bool { return strings.HasPrefix(w, route+":") })
+	tokens := strings.Split(strings.TrimPrefix(op.Policy.Key.Pointer, "/"), "/")
+	content, _ := get(resolve(doc, get(o, "requestBody")), "content").(map[string]any)
+	for mt, media := range content {
+		path := tokens
+		switch {
+		case strings.HasPrefix(mt, "application/x-www-form-urlencoded"):
+			path = tokens[len(tokens)-1:]
+		case strings.Contains(mt, "json"):
+		default:
+			continue
+		}
+		schema, parent := resolve(doc, get(media, "schema")), any(nil)
+		for _, tok := range path {
+			parent, schema = schema, resolve(doc, get(schema, "properties", tok))
+		}
+		if schema == nil {
+			if !warned {
+				t.Errorf("%s: the %s body does not document the key at %s, and no warning says so", where, mt, op.Policy.Key.Pointer)
+			}
+			continue
+		}
+		authors := get(in, "paths", op.Path, strings.ToLower(op.Method), "requestBody", "content", mt, "schema")
+		for _, tok := range path {
+			authors = resolve(in, get(resolve(in, authors), "properties", tok))
+		}
+		if authors != nil {
+			continue // the author's property stays as written
+		}
+		req := slices.Contains(list(get(parent, "required")), any(path[len(path)-1]))
+		if req != op.Policy.Required || get(schema, "type") != "string" {
+			t.Errorf("%s: the key property added to the %s body says required: %v, type %v; the policy requires the key: %v", where, mt, req, get(schema, "type"), op.Policy.Required)
 		}
 	}
 }

@@ -59,6 +59,9 @@ type fileData struct {
 	// ClientRoutes are the marked operations as idemclient routes, one
 	// idemclient.Policy literal each.
 	ClientRoutes []clientRoute
+	// ClientBodyKeyOps names, comma-separated, the marked operations left
+	// out of ClientRoutes because they take their key from the body.
+	ClientBodyKeyOps string
 }
 
 // clientRoute is one operation of IdempotentClientRoutes.
@@ -175,6 +178,13 @@ func newFileData(m model.Model, opts Options) (*fileData, error) {
 		d.ClientType = m.ClientType
 		imports[`"github.com/idemgen/idemgen/runtime/idemclient"`] = true
 		for _, op := range m.Operations {
+			if op.Policy.Key.InBody {
+				// idemclient keys requests with the header, which this
+				// operation does not read: its key is the caller's, in
+				// the body, and a retry without one could run it twice.
+				d.ClientBodyKeyOps = strings.TrimPrefix(d.ClientBodyKeyOps+", "+op.GoName, ", ")
+				continue
+			}
 			d.ClientRoutes = append(d.ClientRoutes, newClientRoute(op))
 		}
 	}
@@ -241,8 +251,12 @@ func newWrapper(r routeData, op model.Operation, sh *shape, imports map[string]b
 	if op.OperationID != "" {
 		id = " (operationId " + op.OperationID + ")"
 	}
-	w.Doc = comment(fmt.Sprintf("%s serves %s%s idempotently: %s. A retry with the same Idempotency-Key and request replays the first response without calling the embedded implementation.",
-		op.GoName, op.Route(), id, policySummary(op.Policy)))
+	key := "Idempotency-Key"
+	if op.Policy.Key.InBody {
+		key = "key"
+	}
+	w.Doc = comment(fmt.Sprintf("%s serves %s%s idempotently: %s. A retry with the same %s and request replays the first response without calling the embedded implementation.",
+		op.GoName, op.Route(), id, policySummary(op.Policy), key))
 	names := map[string]bool{}
 	for _, n := range sh.names {
 		names[n] = true

@@ -107,6 +107,12 @@ func (b *builder) operation(path, method string, item *openapi3.PathItem, op *op
 	if !ok {
 		return model.Operation{}, false
 	}
+	if policy.Key.InBody && op.RequestBody == nil {
+		p := fieldError{Path: []any{"key", "in"}}
+		b.c.add(b.problemOrigin(origin, p), fmt.Sprintf(
+			"%s: in: body, but %s declares no request body to carry the key: declare its requestBody, or leave x-idempotent.key out to take the key from the Idempotency-Key header", p.Name(), route))
+		return model.Operation{}, false
+	}
 	return model.Operation{
 		Method: method, Path: path, OperationID: op.OperationID,
 		Policy: policy, Origin: origin,

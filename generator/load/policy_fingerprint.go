@@ -129,12 +129,6 @@ func decodeKey(v any) (model.KeySource, []fieldError) {
 		problems = append(problems, fieldError{Path: []any{field}, Msg: "in: body needs a pointer to the member that holds the key, such as /idempotency_key"})
 	case !key.InBody && key.Pointer != "":
 		problems = append(problems, fieldError{Path: []any{field, "pointer"}, AtKey: true, Msg: "a pointer only applies to in: body; the header is Idempotency-Key"})
-	case key.InBody:
-		// The runtime takes keys from bodies (idempotency.WithKeyFromBody),
-		// but the augmented spec and the page cannot say so yet, and they
-		// must not publish a header the server does not read.
-		problems = append(problems, fieldError{Path: []any{field, "in"}, Msg: "in: body is not generated yet: the published contract cannot describe a key in the body. " +
-			"Leave x-idempotent.key out and build the operation's middleware by hand with idempotency.WithKeyFromBody(" + fmt.Sprintf("%q", key.Pointer) + ")"})
 	}
 	return key, problems
 }

@@ -69,6 +69,9 @@ type data struct {
 	Hidden                 []hidden
 	AnyRequired            bool
 	AllRequired            bool
+	// AnyBodyKey: some operations take the key from the body, AllBodyKey:
+	// every one does, so none reads the header.
+	AnyBodyKey, AllBodyKey bool
 	MaxKeyLength           int
 	RetryAfter             int
 	Problems               []problem
@@ -125,6 +128,7 @@ func newData(m model.Model, own map[string][]int) data {
 		// with the directory idemgen ran from or how the path was spelled.
 		Title: m.Title, Version: m.Version, Source: filepath.Base(m.Source),
 		AllRequired:  len(m.Operations) > 0,
+		AllBodyKey:   len(m.Operations) > 0,
 		MaxKeyLength: contract.MaxKeyLength,
 		RetryAfter:   contract.RetryAfterSeconds,
 		Header:       contract.HeaderKey, Replayed: contract.HeaderReplayed,
@@ -137,6 +141,8 @@ func newData(m model.Model, own map[string][]int) data {
 		p := op.Policy
 		d.AnyRequired = d.AnyRequired || p.Required
 		d.AllRequired = d.AllRequired && p.Required
+		d.AnyBodyKey = d.AnyBodyKey || p.Key.InBody
+		d.AllBodyKey = d.AllBodyKey && p.Key.InBody
 		pol := newPolicy(p)
 		i, ok := index[pol.policyKey]
 		if !ok {
@@ -160,6 +166,9 @@ func newData(m model.Model, own map[string][]int) data {
 			d.Hidden = append(d.Hidden, h)
 			notes = append(notes, h.short())
 		}
+		if p.Key.InBody {
+			notes = append(notes, "key in body: `"+p.Key.Pointer+"`")
+		}
 		if p.MaxRequestBytes > 0 && p.MaxRequestBytes != defaultBodyBytes {
 			// The 413's text in the catalogue points here for the limit.
 			notes = append([]string{"body ≤ " + size(p.MaxRequestBytes)}, notes...)
@@ -179,15 +188,52 @@ func newData(m model.Model, own map[string][]int) data {
 	add := func(p contract.Problem, applies string) {
 		d.Problems = append(d.Problems, problem{p.Status, p.Code, p.Type(), p.Title, p.When, pretty(p.Body()), applies})
 	}
-	if d.AnyRequired && !d.AllRequired {
-		add(contract.KeyMissing, "the operations whose *Key required* is yes")
-	} else if d.AnyRequired {
-		add(contract.KeyMissing, "")
+	for _, inBody := range []bool{false, true} {
+		missing, invalid := contract.KeyMissing, contract.KeyInvalid
+		if inBody {
+			missing, invalid = contract.BodyKeyMissing, contract.BodyKeyInvalid
+		}
+		if on, applies := keyProblemScope(m, inBody, true); on {
+			add(missing, applies)
+		}
+		if on, applies := keyProblemScope(m, inBody, false); on {
+			add(invalid, applies)
+		}
 	}
-	for _, p := range []contract.Problem{contract.KeyInvalid, contract.KeyInUse, contract.BodyTooLarge, contract.KeyReused, contract.StoreUnavailable, contract.StoreFull} {
+	for _, p := range []contract.Problem{contract.KeyInUse, contract.BodyTooLarge, contract.KeyReused, contract.StoreUnavailable, contract.StoreFull} {
 		add(p, "")
 	}
 	return d
+}
+
+// keyProblemScope says whether any operation of m can get the problems of
+// a key in the body (inBody) or the header, only those that require it
+// when missing, and to which operations they apply: "" for all of them.
+func keyProblemScope(m model.Model, inBody, missing bool) (on bool, applies string) {
+	all := true
+	for _, op := range m.Operations {
+		p := op.Policy
+		if p.Key.InBody == inBody && (p.Required || !missing) {
+			on = true
+		} else {
+			all = false
+		}
+	}
+	if all {
+		return on, ""
+	}
+	var where []string
+	if missing {
+		where = append(where, "whose *Key required* is yes")
+	}
+	mixed := slices.ContainsFunc(m.Operations, func(op model.Operation) bool { return op.Policy.Key.InBody != inBody })
+	switch {
+	case mixed && inBody:
+		where = append(where, "whose notes say *key in body*")
+	case mixed:
+		where = append(where, "whose notes do not say *key in body*")
+	}
+	return on, "the operations " + strings.Join(where, " and ")
 }
 
 func newPolicy(p model.Policy) policy {

@@ -12,6 +12,7 @@ package contract
 import (
 	"net/http"
 	"strconv"
+	"strings"
 )
 
 // Header names and values.
@@ -176,6 +177,37 @@ func (e KeyError) Detail() string {
 
 // Error makes a KeyError usable as an error (the Err of an Event).
 func (e KeyError) Error() string { return "idempotency: " + e.Detail() }
+
+// A key taken from the request body (x-idempotent key: {in: body}) obeys
+// the header's rules and gets the header's codes and titles, with details
+// that name the body.
+var (
+	BodyKeyMissing = Problem{Name: "body_key_missing", Status: http.StatusBadRequest, Code: CodeKeyMissing,
+		Title:  KeyMissing.Title,
+		Detail: "This operation requires an idempotency key in the request body.",
+		When:   "The operation takes its key from the request body and requires it, and the body has none there (or is not valid JSON, or not a form)."}
+	BodyKeyInvalid = Problem{Name: "body_key_invalid", Status: http.StatusBadRequest, Code: CodeKeyInvalid,
+		Title:  KeyInvalid.Title,
+		Detail: BodyKeyDetails[KeyTooLong],
+		When:   "The key in the request body is not a string, is empty, longer than 256 bytes, holds a control or non-ASCII character, is a list, is a malformed sf-string, or appears twice (a repeated member or form field). The detail names the rule."}
+)
+
+// KeyNotString is a key in a JSON body whose value is not a string (null
+// included); a header cannot have this fault.
+const KeyNotString = KeyBadString + 1
+
+// BodyKeyDetails is the problem detail of each KeyError for a key taken
+// from the body: the header's, naming the body instead.
+var BodyKeyDetails = bodyKeyDetails()
+
+func bodyKeyDetails() []string {
+	ds := make([]string, KeyNotString+1)
+	for e := KeyOK; e <= KeyBadString; e++ {
+		ds[e] = strings.Replace(KeyDetails[e], "The Idempotency-Key header", "The request body's idempotency key", 1)
+	}
+	ds[KeyNotString] = "The request body's idempotency key is not a string."
+	return ds
+}
 
 // SafeMethod reports the methods a key never applies to and x-idempotent
 // may not mark: a safe request has nothing to replay. QUERY is safe by

@@ -11,40 +11,23 @@ import (
 	"github.com/idemgen/idemgen/internal/contract"
 )
 
-// keyNotString is a body key whose JSON value is not a string; the header
-// cannot have this fault, so the contract has no KeyError for it.
-const keyNotString = keyBadString + 1
+// keyNotString is a body key whose JSON value is not a string.
+const keyNotString = contract.KeyNotString
 
-// The problems of a key taken from the body: the header's codes and
-// titles, with details that name the body instead of the header.
+// The problems of a key taken from the body (contract.BodyKeyMissing and
+// contract.BodyKeyInvalid, with a detail per reason) and the Err of their
+// KeyInvalid events.
 var (
-	probBodyKeyMissing = bodyKeyMissing()
-	bodyKeyDetails     = bodyKeyDetailList()
+	probBodyKeyMissing = newProblem(contract.BodyKeyMissing)
+	bodyKeyDetails     = contract.BodyKeyDetails
 	probBodyKeyInvalid = bodyKeyProblems()
 	bodyKeyErrs        = bodyKeyErrors()
 )
 
-func bodyKeyMissing() problem {
-	p := contract.KeyMissing
-	p.Detail = "This operation requires an idempotency key in the request body."
-	return newProblem(p)
-}
-
-// bodyKeyDetailList rewrites the header's details for the body;
-// TestBodyKeyDetailsNameTheBody checks that every one was rewritten.
-func bodyKeyDetailList() []string {
-	ds := make([]string, keyNotString+1)
-	for e := keyEmpty; e <= keyBadString; e++ {
-		ds[e] = strings.Replace(e.Detail(), "The Idempotency-Key header", "The request body's idempotency key", 1)
-	}
-	ds[keyNotString] = "The request body's idempotency key is not a string."
-	return ds
-}
-
 func bodyKeyProblems() []problem {
 	ps := make([]problem, keyNotString+1)
 	for e := keyEmpty; e <= keyNotString; e++ {
-		p := contract.KeyInvalid
+		p := contract.BodyKeyInvalid
 		p.Detail = bodyKeyDetails[e]
 		ps[e] = newProblem(p)
 	}
