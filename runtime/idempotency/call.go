@@ -17,12 +17,22 @@ type call struct {
 	r      *http.Request
 	next   http.Handler
 	st     *reqState
-	ctx    context.Context // r's values without its cancellation
+	ctx    context.Context // r's values without its cancellation (detachedCtx)
 	key    string          // the client's key
 	sk     string          // the store's key
 	fp     string          // the request fingerprint
 	start  time.Time
 	waited time.Time // when WithWait gives up; zero until the first wait
+}
+
+// claim runs the claim loop for a request with a valid key. The store
+// calls of the claim go through st's detached context, which costs no
+// allocation; run gives a claimed request one of its own.
+func (m *Middleware) claim(w http.ResponseWriter, r *http.Request, next http.Handler, st *reqState, key string, start time.Time) {
+	st.dctx = detachedCtx{parent: r.Context()}
+	c := call{m: m, w: w, r: r, next: next, st: st, key: key, start: start, ctx: &st.dctx}
+	c.fp, c.sk = st.identify(m, r, key)
+	c.claimLoop()
 }
 
 // claimLoop claims the key and acts on what the store says; with WithWait
@@ -161,16 +171,20 @@ func (c *call) run(cl Claim) {
 	} else {
 		m.emit(c.r, c.key, c.start, OutcomeAcquired, 0, nil)
 	}
+	// Everything the run needs but st, in one allocation (see runState).
+	// From here the store calls go through its context: a late renewal
+	// may still use it after st went back to the pool.
+	rs := new(runState)
+	rs.store = detachedCtx{parent: c.r.Context()}
+	c.ctx = &rs.store
 	now := time.Now()
-	info := &Info{Key: c.key, CreatedAt: now, ExpiresAt: now.Add(m.ttl), Fence: cl.Fence, TakenOver: cl.TakenOver}
-	hctx := context.WithValue(c.r.Context(), infoKey{}, info)
+	info := &rs.ctx.info
+	*info = Info{Key: c.key, CreatedAt: now, ExpiresAt: now.Add(m.ttl), Fence: cl.Fence, TakenOver: cl.TakenOver}
 	renewing := !m.seed // the seed adapter has no lease
-	cancel := context.CancelCauseFunc(func(error) {})
-	if renewing {
-		// Cancelled with ErrLeaseLost when the lease is lost (renew.go).
-		hctx, cancel = context.WithCancelCause(hctx)
-	}
-	defer cancel(nil)
+	// Cancelled with ErrLeaseLost when the lease is lost (renew.go).
+	rs.ctx.parent, rs.ctx.cancels = c.r.Context(), renewing
+	defer rs.ctx.end()
+	var hctx context.Context = &rs.ctx
 	var tx Tx
 	var held *heldWriter
 	out := c.w
@@ -186,7 +200,8 @@ func (c *call) run(cl Claim) {
 		held = newHeldWriter(m.cfg.maxResponseBody)
 		out = held
 	}
-	r2 := c.r.WithContext(hctx)
+	rs.req = *c.r.WithContext(hctx) // inlined: the copy WithContext makes stays on the stack
+	r2 := &rs.req
 	c.giveBody(r2)
 	st.rec.reset(out, m.cfg.maxResponseBody, m.cfg.replayCookies, &m.hdrs)
 	if m.cfg.echoKey {
@@ -196,7 +211,7 @@ func (c *call) run(cl Claim) {
 	}
 
 	if renewing {
-		st.rn.start(c, token, cancel)
+		st.rn.start(c, token, &rs.ctx)
 	}
 	returned := false
 	defer func() {
@@ -220,9 +235,9 @@ func (c *call) run(cl Claim) {
 	// The lease is renewed until the response is stored: a retry of the
 	// client's must not take the key over while Complete is retried.
 	if tx != nil {
-		c.commit(tx, held, token, info)
+		c.commit(tx, held, token, rs)
 	} else {
-		c.complete(token, info)
+		c.complete(token, rs)
 	}
 	if renewing {
 		st.rn.stop()
@@ -237,10 +252,11 @@ func (c *call) storable() bool {
 	return !rc.hijacked && rc.status >= 200 && (rc.status < 500 || c.m.cfg.storeServerErrors) && !isInUseAnswer(rc)
 }
 
-// record is the stored form of the recorded response.
-func (c *call) record(info *Info) *Record {
-	rc := &c.st.rec
-	rec := &Record{
+// record is the stored form of the recorded response, in rs.
+func (c *call) record(rs *runState) *Record {
+	rc, info := &c.st.rec, &rs.ctx.info
+	rec := &rs.rec
+	*rec = Record{
 		Fingerprint: c.fp,
 		Status:      rc.status,
 		Header:      rc.header,
@@ -268,7 +284,7 @@ func tooLarge(err error, rec *Record) bool {
 }
 
 // complete stores the recorded response, or releases the key for a 5xx.
-func (c *call) complete(token string, info *Info) {
+func (c *call) complete(token string, rs *runState) {
 	m, rc := c.m, &c.st.rec
 	rc.finish()
 	if !c.storable() {
@@ -276,7 +292,7 @@ func (c *call) complete(token string, info *Info) {
 		m.emit(c.r, c.key, c.start, OutcomeNotStored, rc.status, err)
 		return
 	}
-	rec := c.record(info)
+	rec := c.record(rs)
 	err := m.store.Complete(c.ctx, c.sk, token, rec)
 	var refused error
 	if tooLarge(err, rec) {
@@ -330,7 +346,7 @@ func (c *call) retryComplete(token string, rec *Record, err error) error {
 // commit ends a transactional operation: it commits the handler's writes
 // with the recorded response, fenced by the claim's token, and only then
 // sends the held response to the client. Anything not stored rolls back.
-func (c *call) commit(tx Tx, held *heldWriter, token string, info *Info) {
+func (c *call) commit(tx Tx, held *heldWriter, token string, rs *runState) {
 	m, rc := c.m, &c.st.rec
 	rc.finish()
 	if held.over || !c.storable() {
@@ -344,7 +360,7 @@ func (c *call) commit(tx Tx, held *heldWriter, token string, info *Info) {
 		held.send(c.w)
 		return
 	}
-	rec := c.record(info)
+	rec := c.record(rs)
 	err := tx.Commit(c.ctx, rec)
 	var refused error
 	if tooLarge(err, rec) {

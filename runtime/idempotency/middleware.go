@@ -1,7 +1,6 @@
 package idempotency
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -143,12 +142,7 @@ func (m *Middleware) Serve(w http.ResponseWriter, r *http.Request, next http.Han
 		putState(st)
 		return
 	}
-	c := call{
-		m: m, w: w, r: r, next: next, st: st, key: key, start: start,
-		ctx: context.WithoutCancel(r.Context()),
-	}
-	c.fp, c.sk = st.identify(m, r, key)
-	c.claimLoop()
+	m.claim(w, r, next, st, key, start)
 }
 
 // CheckKey answers a request whose Idempotency-Key header Serve would

@@ -33,10 +33,10 @@ type renewer struct {
 	every  time.Duration
 	held   time.Time // when the lease was last known to be held
 	lost   bool
-	cancel func(error) // the handler's context's
+	hctx   *handlerCtx // cancelled when the lease is lost
 }
 
-func (rn *renewer) start(c *call, token string, cancel func(error)) {
+func (rn *renewer) start(c *call, token string, hctx *handlerCtx) {
 	rn.mu.Lock()
 	rn.gen++
 	rn.active = true
@@ -44,7 +44,7 @@ func (rn *renewer) start(c *call, token string, cancel func(error)) {
 	rn.token = token
 	rn.held = time.Now()
 	rn.lost = false
-	rn.cancel = cancel
+	rn.hctx = hctx
 	// A third of the lease leaves two renewals' worth of slack; the floor
 	// keeps a silly lease (WithLease(time.Nanosecond)) from spinning.
 	rn.every = max(c.m.cfg.lease/3, time.Millisecond)
@@ -98,7 +98,7 @@ func (rn *renewer) lose(cause error) {
 		return
 	}
 	rn.lost = true
-	rn.cancel(cause)
+	rn.hctx.lose(cause)
 }
 
 // stop ends renewal for the current request; safe after a panic.
@@ -110,6 +110,6 @@ func (rn *renewer) stop() {
 	}
 	rn.c = call{}
 	rn.token = ""
-	rn.cancel = nil
+	rn.hctx = nil
 	rn.mu.Unlock()
 }
