@@ -264,7 +264,13 @@ func (c *call) record(rs *runState) *Record {
 		CreatedAt:   info.CreatedAt,
 		ExpiresAt:   info.ExpiresAt,
 	}
-	if !rc.omitted && len(rc.body) > 0 {
+	switch {
+	case rc.omitted || len(rc.body) == 0:
+	case c.m.lend:
+		// The store copies it before Complete returns; st, and so the
+		// buffer, is not reused before then.
+		rec.Body = rc.body[:len(rc.body):len(rc.body)]
+	default:
 		rec.Body = bytes.Clone(rc.body)
 	}
 	rc.header = nil // now owned by rec

@@ -16,6 +16,7 @@ type Middleware struct {
 	store ClaimStore
 	tx    TxStore       // store, for WithTransaction; nil without it
 	seed  bool          // store is AdaptStore's adapter: no leases to renew
+	lend  bool          // Complete copies a record's body: no clone (recordcopy.go)
 	ttl   time.Duration // resolved: WithTTL, else the store's TTL
 	cfg   config
 	hdrs  headerCache
@@ -43,6 +44,7 @@ func New(store ClaimStore, opts ...Option) *Middleware {
 		}
 		m.tx = ts
 	}
+	m.lend = m.tx == nil && storeCopiesBody(store) // Tx.Commit is not Complete
 	m.ttl = m.cfg.ttl
 	if m.ttl <= 0 {
 		m.ttl = m.store.TTL()
