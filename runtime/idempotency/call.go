@@ -23,6 +23,18 @@ type call struct {
 	fp     string          // the request fingerprint
 	start  time.Time
 	waited time.Time // when WithWait gives up; zero until the first wait
+	route  string    // the events' route name, once the first is sent
+}
+
+// emit reports an outcome of the call, naming its route once per call.
+func (c *call) emit(o Outcome, status int, err error) {
+	if c.m.cfg.observer == nil {
+		return
+	}
+	if c.route == "" {
+		c.route = c.m.routeOf(c.r)
+	}
+	c.m.emitAs(c.route, c.r, c.key, c.start, o, status, err)
 }
 
 // claim runs the claim loop for a request with a valid key. The store
@@ -66,7 +78,7 @@ func (c *call) claimLoop() {
 				echo = c.echo()
 			}
 			m.replay(c.w, echo, rec)
-			m.emit(c.r, c.key, c.start, OutcomeReplayed, rec.Status, nil)
+			c.emit(OutcomeReplayed, rec.Status, nil)
 			putState(c.st)
 			return
 		case Acquired:
@@ -125,7 +137,7 @@ func (c *call) echo() []string {
 }
 
 func (c *call) reject(p *problem, o Outcome) {
-	c.m.emit(c.r, c.key, c.start, o, p.status, nil)
+	c.emit(o, p.status, nil)
 	p.write(c.w)
 	putState(c.st)
 }
@@ -140,12 +152,12 @@ func (c *call) storeFailed(err error) {
 		if errors.Is(err, ErrStoreFull) {
 			p = &probStoreFull
 		}
-		m.emit(c.r, c.key, c.start, OutcomeStoreError, p.status, err)
+		c.emit(OutcomeStoreError, p.status, err)
 		p.write(c.w)
 		putState(c.st)
 		return
 	}
-	m.emit(c.r, c.key, c.start, OutcomeFailOpen, 0, err)
+	c.emit(OutcomeFailOpen, 0, err)
 	r2 := new(http.Request)
 	*r2 = *c.r
 	c.giveBody(r2)
@@ -167,9 +179,9 @@ func (c *call) giveBody(r2 *http.Request) {
 func (c *call) run(cl Claim) {
 	m, st, token := c.m, c.st, cl.Token
 	if cl.TakenOver {
-		m.emit(c.r, c.key, c.start, OutcomeExpiredTakeover, 0, nil)
+		c.emit(OutcomeExpiredTakeover, 0, nil)
 	} else {
-		m.emit(c.r, c.key, c.start, OutcomeAcquired, 0, nil)
+		c.emit(OutcomeAcquired, 0, nil)
 	}
 	// Everything the run needs but st, in one allocation (see runState).
 	// From here the store calls go through its context: a late renewal
@@ -192,7 +204,7 @@ func (c *call) run(cl Claim) {
 		var err error
 		if hctx, tx, err = m.tx.BeginTx(hctx, c.sk, token); err != nil {
 			aerr := m.store.Abandon(c.ctx, c.sk, token)
-			m.emit(c.r, c.key, c.start, OutcomeStoreError, probStore.status, errors.Join(err, aerr))
+			c.emit(OutcomeStoreError, probStore.status, errors.Join(err, aerr))
 			probStore.write(c.w)
 			putState(st)
 			return
@@ -228,7 +240,7 @@ func (c *call) run(cl Claim) {
 			_ = tx.Rollback(c.ctx)
 		}
 		err := m.store.Abandon(c.ctx, c.sk, token)
-		m.emit(c.r, c.key, c.start, OutcomeAbandoned, 0, err)
+		c.emit(OutcomeAbandoned, 0, err)
 	}()
 	c.next.ServeHTTP(&st.rec, r2)
 	returned = true
@@ -295,7 +307,7 @@ func (c *call) complete(token string, rs *runState) {
 	rc.finish()
 	if !c.storable() {
 		err := m.store.Abandon(c.ctx, c.sk, token)
-		m.emit(c.r, c.key, c.start, OutcomeNotStored, rc.status, err)
+		c.emit(OutcomeNotStored, rc.status, err)
 		return
 	}
 	rec := c.record(rs)
@@ -313,13 +325,13 @@ func (c *call) complete(token string, rs *runState) {
 	}
 	switch {
 	case err == nil:
-		m.emit(c.r, c.key, c.start, OutcomeCompleted, rec.Status, refused)
+		c.emit(OutcomeCompleted, rec.Status, refused)
 	case errors.Is(err, ErrNotOwner):
-		m.emit(c.r, c.key, c.start, OutcomeOwnershipLost, rec.Status, err)
+		c.emit(OutcomeOwnershipLost, rec.Status, err)
 	default:
 		// The claim is kept, not abandoned: retries get 409 until its lease
 		// ends (renewal stops now), and only then may one run again.
-		m.emit(c.r, c.key, c.start, OutcomeStoreError, rec.Status, err)
+		c.emit(OutcomeStoreError, rec.Status, err)
 	}
 }
 
@@ -358,7 +370,7 @@ func (c *call) commit(tx Tx, held *heldWriter, token string, rs *runState) {
 	if held.over || !c.storable() {
 		rerr := tx.Rollback(c.ctx)
 		aerr := m.store.Abandon(c.ctx, c.sk, token)
-		m.emit(c.r, c.key, c.start, OutcomeNotStored, rc.status, errors.Join(rerr, aerr))
+		c.emit(OutcomeNotStored, rc.status, errors.Join(rerr, aerr))
 		if held.over {
 			http.Error(c.w, errHeldTooLarge.Error(), http.StatusInternalServerError)
 			return
@@ -375,12 +387,12 @@ func (c *call) commit(tx Tx, held *heldWriter, token string, rs *runState) {
 	}
 	switch {
 	case err == nil:
-		m.emit(c.r, c.key, c.start, OutcomeCompleted, rec.Status, refused)
+		c.emit(OutcomeCompleted, rec.Status, refused)
 		held.send(c.w)
 	case errors.Is(err, ErrNotOwner):
 		// Another request took the key over: this run's writes rolled
 		// back, and the key is that request's.
-		m.emit(c.r, c.key, c.start, OutcomeOwnershipLost, rec.Status, err)
+		c.emit(OutcomeOwnershipLost, rec.Status, err)
 		probInUse.write(c.w)
 	default:
 		// Nothing committed, or the reply was lost after a commit: the
@@ -388,7 +400,7 @@ func (c *call) commit(tx Tx, held *heldWriter, token string, rs *runState) {
 		// retry replays; otherwise a retry runs once.
 		_ = tx.Rollback(c.ctx)
 		aerr := m.store.Abandon(c.ctx, c.sk, token)
-		m.emit(c.r, c.key, c.start, OutcomeStoreError, probStore.status, errors.Join(err, aerr))
+		c.emit(OutcomeStoreError, probStore.status, errors.Join(err, aerr))
 		probStore.write(c.w)
 	}
 }

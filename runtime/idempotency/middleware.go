@@ -20,6 +20,7 @@ type Middleware struct {
 	ttl   time.Duration // resolved: WithTTL, else the store's TTL
 	cfg   config
 	hdrs  headerCache
+	names routeNames // the events' route names without WithRoute
 }
 
 // New returns the middleware over store, the contract a store implements
@@ -241,15 +242,18 @@ func (m *Middleware) routeOf(r *http.Request) string {
 	if m.cfg.route != "" {
 		return m.cfg.route
 	}
-	return r.Method + " " + r.URL.Path
+	return m.names.name(r.Method, r.URL.Path)
 }
 
 func (m *Middleware) emit(r *http.Request, key string, start time.Time, o Outcome, status int, err error) {
-	f := m.cfg.observer
-	if f == nil {
-		return
+	if m.cfg.observer != nil {
+		m.emitAs(m.routeOf(r), r, key, start, o, status, err)
 	}
-	ev := Event{Outcome: o, Method: r.Method, Route: m.routeOf(r), Key: key, Status: status, Err: err, Context: r.Context()}
+}
+
+// emitAs reports an outcome to the observer, which is set.
+func (m *Middleware) emitAs(route string, r *http.Request, key string, start time.Time, o Outcome, status int, err error) {
+	ev := Event{Outcome: o, Method: r.Method, Route: route, Key: key, Status: status, Err: err, Context: r.Context()}
 	ev.Operation = m.cfg.operation
 	if ev.Operation == "" {
 		ev.Operation = ev.Route
@@ -257,5 +261,5 @@ func (m *Middleware) emit(r *http.Request, key string, start time.Time, o Outcom
 	if !start.IsZero() {
 		ev.Elapsed = time.Since(start)
 	}
-	f(ev)
+	m.cfg.observer(ev)
 }

@@ -77,15 +77,15 @@ func (rn *renewer) renew() {
 	switch {
 	case err == nil:
 		rn.held = sent // the new lease runs from before the call
-		c.m.emit(c.r, c.key, c.start, OutcomeRenewed, 0, nil)
+		c.emit(OutcomeRenewed, 0, nil)
 	case errors.Is(err, ErrNotOwner):
-		c.m.emit(c.r, c.key, c.start, OutcomeOwnershipLost, 0, err)
+		c.emit(OutcomeOwnershipLost, 0, err)
 		rn.lose(fmt.Errorf("%w: another request took the key over", ErrLeaseLost))
 		return
 	default:
-		c.m.emit(c.r, c.key, c.start, OutcomeStoreError, 0, err)
+		c.emit(OutcomeStoreError, 0, err)
 		if time.Since(rn.held) >= c.m.cfg.lease {
-			c.m.emit(c.r, c.key, c.start, OutcomeOwnershipLost, 0, ErrLeaseLost)
+			c.emit(OutcomeOwnershipLost, 0, ErrLeaseLost)
 			rn.lose(fmt.Errorf("%w: no renewal got through for %v (%v)", ErrLeaseLost, c.m.cfg.lease, err))
 		}
 	}
