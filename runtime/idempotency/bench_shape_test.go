@@ -43,6 +43,30 @@ func BenchmarkShape(b *testing.B) {
 	})
 }
 
+// BenchmarkShapeOps runs BenchmarkShape's requests one path and one
+// implementation at a time, for ns/op, allocs/op and profiles
+// (-cpuprofile); the store keeps every entry of a sub-benchmark.
+func BenchmarkShapeOps(b *testing.B) {
+	for _, path := range []string{"hit", "miss"} {
+		for _, impl := range benchImpls() {
+			b.Run("path="+path+"/impl="+impl.name, func(b *testing.B) {
+				h := impl.wrap(mwBenchHandler)
+				keys := &shapeKeys{prefix: "ops" + strconv.FormatInt(benchRun.Add(1), 10) + "-"}
+				hitBuf := []byte(keys.prefix + "hit")
+				key := func() string { return string(hitBuf) }
+				if path == "miss" {
+					key = keys.next
+				}
+				shapeOp(b, h, key())
+				b.ReportAllocs()
+				for b.Loop() {
+					shapeOp(b, h, key())
+				}
+			})
+		}
+	}
+}
+
 const (
 	shapeRoundCount = 9
 	shapeHitOps     = 40000
