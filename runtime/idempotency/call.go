@@ -223,7 +223,7 @@ func (c *call) run(cl Claim) {
 	}
 
 	if renewing {
-		st.rn.start(c, token, &rs.ctx)
+		st.rn.start(c, token, &rs.ctx, now)
 	}
 	returned := false
 	defer func() {

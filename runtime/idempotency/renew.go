@@ -36,13 +36,15 @@ type renewer struct {
 	hctx   *handlerCtx // cancelled when the lease is lost
 }
 
-func (rn *renewer) start(c *call, token string, hctx *handlerCtx) {
+// start renews c's claim until stop; claimed is a time at or after the
+// claim (the run's Info.CreatedAt, which saves reading the clock again).
+func (rn *renewer) start(c *call, token string, hctx *handlerCtx, claimed time.Time) {
 	rn.mu.Lock()
 	rn.gen++
 	rn.active = true
 	rn.c = *c
 	rn.token = token
-	rn.held = time.Now()
+	rn.held = claimed
 	rn.lost = false
 	rn.hctx = hctx
 	// A third of the lease leaves two renewals' worth of slack; the floor
