@@ -43,10 +43,10 @@ func BenchmarkShape(b *testing.B) {
 	})
 }
 
-// BenchmarkShapeOps runs BenchmarkShape's requests one path and one
+// BenchmarkFreshOps runs BenchmarkShape's requests one path and one
 // implementation at a time, for ns/op, allocs/op and profiles
 // (-cpuprofile); the store keeps every entry of a sub-benchmark.
-func BenchmarkShapeOps(b *testing.B) {
+func BenchmarkFreshOps(b *testing.B) {
 	for _, path := range []string{"hit", "miss"} {
 		for _, impl := range benchImpls() {
 			b.Run("path="+path+"/impl="+impl.name, func(b *testing.B) {
