@@ -14,7 +14,7 @@ import (
 
 // shapeLive opts BenchmarkShape's live=1M sub-benchmark in: it fills a
 // store with a million completed entries first, which takes a few seconds
-// and several hundred MB.
+// (the process then holds about 1 GB).
 var shapeLive = flag.Bool("shape.live", false, "BenchmarkShape: also measure at 1,000,000 live entries")
 
 // BenchmarkShape is issue 16's benchmark shape: the bare handler (201,
