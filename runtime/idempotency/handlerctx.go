@@ -29,9 +29,9 @@ type runState struct {
 // The cancellable context is made only when something needs it: the
 // first Done (a select, a child context, context.AfterFunc: each asks
 // for Done first), a lost lease, or any use after the run is over. A
-// handler that never looks at Done, most of them, so costs no
-// context.WithCancelCause, and in a server no registration with r's
-// context. Until then every method answers what that context would:
+// handler that never waits on its context (no database or outbound call
+// made with it) so costs no context.WithCancelCause, and in a server no
+// registration with r's context; one that does pays what it did before. Until then every method answers what that context would:
 // Err is r's context's, and context.Cause finds r's context's cause
 // through Value, which is what the child would have taken over. After
 // it is made, everything goes through it, so Cause finds its cause.
