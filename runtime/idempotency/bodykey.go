@@ -1,7 +1,6 @@
 package idempotency
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -78,12 +77,7 @@ func (m *Middleware) serveBodyKey(w http.ResponseWriter, r *http.Request, next h
 		putState(st)
 		return
 	}
-	c := call{
-		m: m, w: w, r: r, next: next, st: st, key: key, start: start,
-		ctx: context.WithoutCancel(r.Context()),
-	}
-	c.fp, c.sk = st.identify(m, r, key)
-	c.claimLoop()
+	m.claim(w, r, next, st, key, start)
 }
 
 // passBody runs next unguarded on w itself, with the body the middleware

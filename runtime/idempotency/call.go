@@ -17,12 +17,34 @@ type call struct {
 	r      *http.Request
 	next   http.Handler
 	st     *reqState
-	ctx    context.Context // r's values without its cancellation
+	ctx    context.Context // r's values without its cancellation (detachedCtx)
 	key    string          // the client's key
 	sk     string          // the store's key
 	fp     string          // the request fingerprint
 	start  time.Time
 	waited time.Time // when WithWait gives up; zero until the first wait
+	route  string    // the events' route name, once the first is sent
+}
+
+// emit reports an outcome of the call, naming its route once per call.
+func (c *call) emit(o Outcome, status int, err error) {
+	if c.m.cfg.observer == nil {
+		return
+	}
+	if c.route == "" {
+		c.route = c.m.routeOf(c.r)
+	}
+	c.m.emitAs(c.route, c.r, c.key, c.start, o, status, err)
+}
+
+// claim runs the claim loop for a request with a valid key. The store
+// calls of the claim go through st's detached context, which costs no
+// allocation; run gives a claimed request one of its own.
+func (m *Middleware) claim(w http.ResponseWriter, r *http.Request, next http.Handler, st *reqState, key string, start time.Time) {
+	st.dctx = detachedCtx{parent: r.Context()}
+	c := call{m: m, w: w, r: r, next: next, st: st, key: key, start: start, ctx: &st.dctx}
+	c.fp, c.sk = st.identify(m, r, key)
+	c.claimLoop()
 }
 
 // claimLoop claims the key and acts on what the store says; with WithWait
@@ -56,7 +78,7 @@ func (c *call) claimLoop() {
 				echo = c.echo()
 			}
 			m.replay(c.w, echo, rec)
-			m.emit(c.r, c.key, c.start, OutcomeReplayed, rec.Status, nil)
+			c.emit(OutcomeReplayed, rec.Status, nil)
 			putState(c.st)
 			return
 		case Acquired:
@@ -115,7 +137,7 @@ func (c *call) echo() []string {
 }
 
 func (c *call) reject(p *problem, o Outcome) {
-	c.m.emit(c.r, c.key, c.start, o, p.status, nil)
+	c.emit(o, p.status, nil)
 	p.write(c.w)
 	putState(c.st)
 }
@@ -130,12 +152,12 @@ func (c *call) storeFailed(err error) {
 		if errors.Is(err, ErrStoreFull) {
 			p = &probStoreFull
 		}
-		m.emit(c.r, c.key, c.start, OutcomeStoreError, p.status, err)
+		c.emit(OutcomeStoreError, p.status, err)
 		p.write(c.w)
 		putState(c.st)
 		return
 	}
-	m.emit(c.r, c.key, c.start, OutcomeFailOpen, 0, err)
+	c.emit(OutcomeFailOpen, 0, err)
 	r2 := new(http.Request)
 	*r2 = *c.r
 	c.giveBody(r2)
@@ -157,20 +179,24 @@ func (c *call) giveBody(r2 *http.Request) {
 func (c *call) run(cl Claim) {
 	m, st, token := c.m, c.st, cl.Token
 	if cl.TakenOver {
-		m.emit(c.r, c.key, c.start, OutcomeExpiredTakeover, 0, nil)
+		c.emit(OutcomeExpiredTakeover, 0, nil)
 	} else {
-		m.emit(c.r, c.key, c.start, OutcomeAcquired, 0, nil)
+		c.emit(OutcomeAcquired, 0, nil)
 	}
+	// Everything the run needs but st, in one allocation (see runState).
+	// From here the store calls go through its context: a late renewal
+	// may still use it after st went back to the pool.
+	rs := new(runState)
+	rs.store = detachedCtx{parent: c.r.Context()}
+	c.ctx = &rs.store
 	now := time.Now()
-	info := &Info{Key: c.key, CreatedAt: now, ExpiresAt: now.Add(m.ttl), Fence: cl.Fence, TakenOver: cl.TakenOver}
-	hctx := context.WithValue(c.r.Context(), infoKey{}, info)
+	info := &rs.ctx.info
+	*info = Info{Key: c.key, CreatedAt: now, ExpiresAt: now.Add(m.ttl), Fence: cl.Fence, TakenOver: cl.TakenOver}
 	renewing := !m.seed // the seed adapter has no lease
-	cancel := context.CancelCauseFunc(func(error) {})
-	if renewing {
-		// Cancelled with ErrLeaseLost when the lease is lost (renew.go).
-		hctx, cancel = context.WithCancelCause(hctx)
-	}
-	defer cancel(nil)
+	// Cancelled with ErrLeaseLost when the lease is lost (renew.go).
+	rs.ctx.parent, rs.ctx.cancels = c.r.Context(), renewing
+	defer rs.ctx.end()
+	var hctx context.Context = &rs.ctx
 	var tx Tx
 	var held *heldWriter
 	out := c.w
@@ -178,7 +204,7 @@ func (c *call) run(cl Claim) {
 		var err error
 		if hctx, tx, err = m.tx.BeginTx(hctx, c.sk, token); err != nil {
 			aerr := m.store.Abandon(c.ctx, c.sk, token)
-			m.emit(c.r, c.key, c.start, OutcomeStoreError, probStore.status, errors.Join(err, aerr))
+			c.emit(OutcomeStoreError, probStore.status, errors.Join(err, aerr))
 			probStore.write(c.w)
 			putState(st)
 			return
@@ -186,7 +212,8 @@ func (c *call) run(cl Claim) {
 		held = newHeldWriter(m.cfg.maxResponseBody)
 		out = held
 	}
-	r2 := c.r.WithContext(hctx)
+	rs.req = *c.r.WithContext(hctx) // inlined: the copy WithContext makes stays on the stack
+	r2 := &rs.req
 	c.giveBody(r2)
 	st.rec.reset(out, m.cfg.maxResponseBody, m.cfg.replayCookies, &m.hdrs)
 	if m.cfg.echoKey {
@@ -196,7 +223,7 @@ func (c *call) run(cl Claim) {
 	}
 
 	if renewing {
-		st.rn.start(c, token, cancel)
+		st.rn.start(c, token, &rs.ctx, now)
 	}
 	returned := false
 	defer func() {
@@ -213,16 +240,16 @@ func (c *call) run(cl Claim) {
 			_ = tx.Rollback(c.ctx)
 		}
 		err := m.store.Abandon(c.ctx, c.sk, token)
-		m.emit(c.r, c.key, c.start, OutcomeAbandoned, 0, err)
+		c.emit(OutcomeAbandoned, 0, err)
 	}()
 	c.next.ServeHTTP(&st.rec, r2)
 	returned = true
 	// The lease is renewed until the response is stored: a retry of the
 	// client's must not take the key over while Complete is retried.
 	if tx != nil {
-		c.commit(tx, held, token, info)
+		c.commit(tx, held, token, rs)
 	} else {
-		c.complete(token, info)
+		c.complete(token, rs)
 	}
 	if renewing {
 		st.rn.stop()
@@ -237,10 +264,11 @@ func (c *call) storable() bool {
 	return !rc.hijacked && rc.status >= 200 && (rc.status < 500 || c.m.cfg.storeServerErrors) && !isInUseAnswer(rc)
 }
 
-// record is the stored form of the recorded response.
-func (c *call) record(info *Info) *Record {
-	rc := &c.st.rec
-	rec := &Record{
+// record is the stored form of the recorded response, in rs.
+func (c *call) record(rs *runState) *Record {
+	rc, info := &c.st.rec, &rs.ctx.info
+	rec := &rs.rec
+	*rec = Record{
 		Fingerprint: c.fp,
 		Status:      rc.status,
 		Header:      rc.header,
@@ -248,7 +276,13 @@ func (c *call) record(info *Info) *Record {
 		CreatedAt:   info.CreatedAt,
 		ExpiresAt:   info.ExpiresAt,
 	}
-	if !rc.omitted && len(rc.body) > 0 {
+	switch {
+	case rc.omitted || len(rc.body) == 0:
+	case c.m.lend:
+		// The store copies it before Complete returns; st, and so the
+		// buffer, is not reused before then.
+		rec.Body = rc.body[:len(rc.body):len(rc.body)]
+	default:
 		rec.Body = bytes.Clone(rc.body)
 	}
 	rc.header = nil // now owned by rec
@@ -268,15 +302,15 @@ func tooLarge(err error, rec *Record) bool {
 }
 
 // complete stores the recorded response, or releases the key for a 5xx.
-func (c *call) complete(token string, info *Info) {
+func (c *call) complete(token string, rs *runState) {
 	m, rc := c.m, &c.st.rec
 	rc.finish()
 	if !c.storable() {
 		err := m.store.Abandon(c.ctx, c.sk, token)
-		m.emit(c.r, c.key, c.start, OutcomeNotStored, rc.status, err)
+		c.emit(OutcomeNotStored, rc.status, err)
 		return
 	}
-	rec := c.record(info)
+	rec := c.record(rs)
 	err := m.store.Complete(c.ctx, c.sk, token, rec)
 	var refused error
 	if tooLarge(err, rec) {
@@ -291,13 +325,13 @@ func (c *call) complete(token string, info *Info) {
 	}
 	switch {
 	case err == nil:
-		m.emit(c.r, c.key, c.start, OutcomeCompleted, rec.Status, refused)
+		c.emit(OutcomeCompleted, rec.Status, refused)
 	case errors.Is(err, ErrNotOwner):
-		m.emit(c.r, c.key, c.start, OutcomeOwnershipLost, rec.Status, err)
+		c.emit(OutcomeOwnershipLost, rec.Status, err)
 	default:
 		// The claim is kept, not abandoned: retries get 409 until its lease
 		// ends (renewal stops now), and only then may one run again.
-		m.emit(c.r, c.key, c.start, OutcomeStoreError, rec.Status, err)
+		c.emit(OutcomeStoreError, rec.Status, err)
 	}
 }
 
@@ -330,13 +364,13 @@ func (c *call) retryComplete(token string, rec *Record, err error) error {
 // commit ends a transactional operation: it commits the handler's writes
 // with the recorded response, fenced by the claim's token, and only then
 // sends the held response to the client. Anything not stored rolls back.
-func (c *call) commit(tx Tx, held *heldWriter, token string, info *Info) {
+func (c *call) commit(tx Tx, held *heldWriter, token string, rs *runState) {
 	m, rc := c.m, &c.st.rec
 	rc.finish()
 	if held.over || !c.storable() {
 		rerr := tx.Rollback(c.ctx)
 		aerr := m.store.Abandon(c.ctx, c.sk, token)
-		m.emit(c.r, c.key, c.start, OutcomeNotStored, rc.status, errors.Join(rerr, aerr))
+		c.emit(OutcomeNotStored, rc.status, errors.Join(rerr, aerr))
 		if held.over {
 			http.Error(c.w, errHeldTooLarge.Error(), http.StatusInternalServerError)
 			return
@@ -344,7 +378,7 @@ func (c *call) commit(tx Tx, held *heldWriter, token string, info *Info) {
 		held.send(c.w)
 		return
 	}
-	rec := c.record(info)
+	rec := c.record(rs)
 	err := tx.Commit(c.ctx, rec)
 	var refused error
 	if tooLarge(err, rec) {
@@ -353,12 +387,12 @@ func (c *call) commit(tx Tx, held *heldWriter, token string, info *Info) {
 	}
 	switch {
 	case err == nil:
-		m.emit(c.r, c.key, c.start, OutcomeCompleted, rec.Status, refused)
+		c.emit(OutcomeCompleted, rec.Status, refused)
 		held.send(c.w)
 	case errors.Is(err, ErrNotOwner):
 		// Another request took the key over: this run's writes rolled
 		// back, and the key is that request's.
-		m.emit(c.r, c.key, c.start, OutcomeOwnershipLost, rec.Status, err)
+		c.emit(OutcomeOwnershipLost, rec.Status, err)
 		probInUse.write(c.w)
 	default:
 		// Nothing committed, or the reply was lost after a commit: the
@@ -366,7 +400,7 @@ func (c *call) commit(tx Tx, held *heldWriter, token string, info *Info) {
 		// retry replays; otherwise a retry runs once.
 		_ = tx.Rollback(c.ctx)
 		aerr := m.store.Abandon(c.ctx, c.sk, token)
-		m.emit(c.r, c.key, c.start, OutcomeStoreError, probStore.status, errors.Join(err, aerr))
+		c.emit(OutcomeStoreError, probStore.status, errors.Join(err, aerr))
 		probStore.write(c.w)
 	}
 }

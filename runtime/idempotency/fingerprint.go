@@ -19,6 +19,7 @@ type reqState struct {
 	body []byte
 	br   bodyReader
 	rn   renewer
+	dctx detachedCtx // the claim's store context (see Middleware.claim)
 	// scratch holds the hash input but the body; it grows to the largest
 	// seen (bounded by key, route and scope sizes).
 	scratch []byte
@@ -60,6 +61,7 @@ func putState(st *reqState) {
 	st.rec.ResponseWriter = nil
 	st.rec.header = nil
 	st.br = bodyReader{}
+	st.dctx = detachedCtx{}
 	statePool.Put(st)
 }
 

@@ -1,7 +1,6 @@
 package idempotency
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -17,9 +16,11 @@ type Middleware struct {
 	store ClaimStore
 	tx    TxStore       // store, for WithTransaction; nil without it
 	seed  bool          // store is AdaptStore's adapter: no leases to renew
+	lend  bool          // Complete copies a record's body: no clone (recordcopy.go)
 	ttl   time.Duration // resolved: WithTTL, else the store's TTL
 	cfg   config
 	hdrs  headerCache
+	names routeNames // the events' route names without WithRoute
 }
 
 // New returns the middleware over store, the contract a store implements
@@ -44,6 +45,7 @@ func New(store ClaimStore, opts ...Option) *Middleware {
 		}
 		m.tx = ts
 	}
+	m.lend = m.tx == nil && storeCopiesBody(store) // Tx.Commit is not Complete
 	m.ttl = m.cfg.ttl
 	if m.ttl <= 0 {
 		m.ttl = m.store.TTL()
@@ -143,12 +145,7 @@ func (m *Middleware) Serve(w http.ResponseWriter, r *http.Request, next http.Han
 		putState(st)
 		return
 	}
-	c := call{
-		m: m, w: w, r: r, next: next, st: st, key: key, start: start,
-		ctx: context.WithoutCancel(r.Context()),
-	}
-	c.fp, c.sk = st.identify(m, r, key)
-	c.claimLoop()
+	m.claim(w, r, next, st, key, start)
 }
 
 // CheckKey answers a request whose Idempotency-Key header Serve would
@@ -245,15 +242,18 @@ func (m *Middleware) routeOf(r *http.Request) string {
 	if m.cfg.route != "" {
 		return m.cfg.route
 	}
-	return r.Method + " " + r.URL.Path
+	return m.names.name(r.Method, r.URL.Path)
 }
 
 func (m *Middleware) emit(r *http.Request, key string, start time.Time, o Outcome, status int, err error) {
-	f := m.cfg.observer
-	if f == nil {
-		return
+	if m.cfg.observer != nil {
+		m.emitAs(m.routeOf(r), r, key, start, o, status, err)
 	}
-	ev := Event{Outcome: o, Method: r.Method, Route: m.routeOf(r), Key: key, Status: status, Err: err, Context: r.Context()}
+}
+
+// emitAs reports an outcome to the observer, which is set.
+func (m *Middleware) emitAs(route string, r *http.Request, key string, start time.Time, o Outcome, status int, err error) {
+	ev := Event{Outcome: o, Method: r.Method, Route: route, Key: key, Status: status, Err: err, Context: r.Context()}
 	ev.Operation = m.cfg.operation
 	if ev.Operation == "" {
 		ev.Operation = ev.Route
@@ -261,5 +261,5 @@ func (m *Middleware) emit(r *http.Request, key string, start time.Time, o Outcom
 	if !start.IsZero() {
 		ev.Elapsed = time.Since(start)
 	}
-	f(ev)
+	m.cfg.observer(ev)
 }

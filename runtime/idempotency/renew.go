@@ -33,18 +33,20 @@ type renewer struct {
 	every  time.Duration
 	held   time.Time // when the lease was last known to be held
 	lost   bool
-	cancel func(error) // the handler's context's
+	hctx   *handlerCtx // cancelled when the lease is lost
 }
 
-func (rn *renewer) start(c *call, token string, cancel func(error)) {
+// start renews c's claim until stop; claimed is a time at or after the
+// claim (the run's Info.CreatedAt, which saves reading the clock again).
+func (rn *renewer) start(c *call, token string, hctx *handlerCtx, claimed time.Time) {
 	rn.mu.Lock()
 	rn.gen++
 	rn.active = true
 	rn.c = *c
 	rn.token = token
-	rn.held = time.Now()
+	rn.held = claimed
 	rn.lost = false
-	rn.cancel = cancel
+	rn.hctx = hctx
 	// A third of the lease leaves two renewals' worth of slack; the floor
 	// keeps a silly lease (WithLease(time.Nanosecond)) from spinning.
 	rn.every = max(c.m.cfg.lease/3, time.Millisecond)
@@ -77,15 +79,15 @@ func (rn *renewer) renew() {
 	switch {
 	case err == nil:
 		rn.held = sent // the new lease runs from before the call
-		c.m.emit(c.r, c.key, c.start, OutcomeRenewed, 0, nil)
+		c.emit(OutcomeRenewed, 0, nil)
 	case errors.Is(err, ErrNotOwner):
-		c.m.emit(c.r, c.key, c.start, OutcomeOwnershipLost, 0, err)
+		c.emit(OutcomeOwnershipLost, 0, err)
 		rn.lose(fmt.Errorf("%w: another request took the key over", ErrLeaseLost))
 		return
 	default:
-		c.m.emit(c.r, c.key, c.start, OutcomeStoreError, 0, err)
+		c.emit(OutcomeStoreError, 0, err)
 		if time.Since(rn.held) >= c.m.cfg.lease {
-			c.m.emit(c.r, c.key, c.start, OutcomeOwnershipLost, 0, ErrLeaseLost)
+			c.emit(OutcomeOwnershipLost, 0, ErrLeaseLost)
 			rn.lose(fmt.Errorf("%w: no renewal got through for %v (%v)", ErrLeaseLost, c.m.cfg.lease, err))
 		}
 	}
@@ -98,7 +100,7 @@ func (rn *renewer) lose(cause error) {
 		return
 	}
 	rn.lost = true
-	rn.cancel(cause)
+	rn.hctx.lose(cause)
 }
 
 // stop ends renewal for the current request; safe after a panic.
@@ -110,6 +112,6 @@ func (rn *renewer) stop() {
 	}
 	rn.c = call{}
 	rn.token = ""
-	rn.cancel = nil
+	rn.hctx = nil
 	rn.mu.Unlock()
 }
