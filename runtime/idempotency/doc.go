@@ -122,8 +122,8 @@
 // with package storetest) gives exactly-once: an atomic claim with an
 // owner token and a lease, which the middleware renews every third of
 // [WithLease] while the handler runs; completion is token-checked and runs
-// under context.WithoutCancel, so a client that hangs up cannot leave its
-// key stuck. A store that implements only the seed [Store] interface
+// under a context without the request's cancellation, so a client that
+// hangs up cannot leave its key stuck. A store that implements only the seed [Store] interface
 // plugs in through [AdaptStore], with these limits: no fencing token (the
 // store's Lock alone serialises processes), no lease and no takeover (a
 // Lock left by a crashed process holds until the store drops it), in-flight

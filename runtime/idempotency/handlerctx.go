@@ -31,10 +31,11 @@ type runState struct {
 // for Done first), a lost lease, or any use after the run is over. A
 // handler that never waits on its context (no database or outbound call
 // made with it) so costs no context.WithCancelCause, and in a server no
-// registration with r's context; one that does pays what it did before. Until then every method answers what that context would:
-// Err is r's context's, and context.Cause finds r's context's cause
-// through Value, which is what the child would have taken over. After
-// it is made, everything goes through it, so Cause finds its cause.
+// registration with r's context; one that does pays what it did before.
+// Until then every method answers what that context would: Err is r's
+// context's, and context.Cause finds r's context's cause through Value,
+// which is what the child would have taken over. After it is made,
+// everything goes through it, so Cause finds its cause.
 type handlerCtx struct {
 	parent  context.Context
 	info    Info

@@ -151,6 +151,9 @@ type Record struct {
 // NewIdempotencyMiddleware take; [AdaptStore] makes one of a seed-only
 // [Store]. The storetest package checks an implementation against this
 // contract.
+//
+// A store must not keep a method's context after the method returns: the
+// middleware reuses the one it passes to Claim for the next request.
 type ClaimStore interface {
 	// Claim atomically reads the key and, when it is free, expired, or held
 	// under an expired lease, takes it for lease and records fingerprint.
