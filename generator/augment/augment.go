@@ -42,10 +42,14 @@ func Augment(src []byte, m model.Model) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Nothing below reads the input's tree or plan, so the collector may
+	// free them while verify builds the output's: a large document's two
+	// trees are not held at once.
+	warnings := a.warnings
 	if err := verify(out, m); err != nil {
 		return nil, err
 	}
-	return &Result{Spec: out, Warnings: a.warnings}, nil
+	return &Result{Spec: out, Warnings: warnings}, nil
 }
 
 // verify reads the output back: it must parse, and planning on it must

@@ -75,7 +75,7 @@ paths:
             application/json:
               schema:
                 $ref: '#/components/schemas/%[2]s'
-        "400":
+        "402":
           $ref: '#/components/responses/Error'
         default:
           $ref: '#/components/responses/Error'
