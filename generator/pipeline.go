@@ -153,25 +153,16 @@ func (p *pipeline) loadAugmented(spec specResult) (*openapi3.T, error) {
 	return r.Fresh(p.ctx)
 }
 
-// docs renders the Markdown page and the overlay from the final model, as
-// far as they are asked for.
-func (p *pipeline) docs(final model.Model) map[string]result {
-	got := map[string]result{}
+// outputs renders the Markdown page and the overlay from the final model
+// and returns every target's output in order. What the augmented spec
+// could not say is said here, once, after the warnings about names.
+func (p *pipeline) outputs(final model.Model, goOut result, spec specResult) []output {
+	got := map[string]result{kindGo: goOut, kindSpec: spec.result}
 	if p.wants[kindDocs] {
 		got[kindDocs] = asResult(safe("markdown.RenderSpec", func() ([]byte, error) { return markdown.RenderSpec(final, p.r.Root) }))
 	}
 	if p.wants[kindOverlay] {
 		got[kindOverlay] = asResult(safe("augment.Overlay", func() ([]byte, error) { return augment.Overlay(p.r.Root, final) }))
-	}
-	return got
-}
-
-// outputs returns every target's output in order. What the augmented spec
-// could not say is said here, once, after the warnings about names.
-func (p *pipeline) outputs(goOut result, spec specResult, docs map[string]result) []output {
-	got := map[string]result{kindGo: goOut, kindSpec: spec.result}
-	for k, r := range docs {
-		got[k] = r
 	}
 	p.warn(spec.warnings)
 	outs := make([]output, 0, len(p.targets))

@@ -20,7 +20,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
 )
 
 // DefaultPackage is the Go package name used when Options.Package is empty.
@@ -60,24 +59,21 @@ type output struct {
 // failure is kept on its output, so that the others can still be compared
 // (the golden tests do) while Run refuses to write any.
 //
-// It is a short pipeline: load; drop what oapi-codegen's include/exclude
-// options drop, which gives the one model every output describes; then two
-// branches that share nothing but the model and the root document's bytes
-// (both read-only): name the operations as oapi-codegen does, render the
-// Go file, the Markdown page and the overlay from the named model; and
-// render the augmented spec. When the server is generated from the
-// augmented spec, the Go file reads its names from it, so the spec comes
-// first and the branches run in turn.
+// It is a straight pipeline: load; drop what oapi-codegen's include/exclude
+// options drop, which gives the one model every output describes; name the
+// operations as oapi-codegen does and render the Go file; render the
+// augmented spec from the model (before the Go file when the server is
+// generated from the augmented spec, whose names the Go file then reads);
+// render the Markdown page and the overlay from the named model.
 //
-// With more than one processor the augmented spec renders on a goroutine
-// of its own while the Go file and the page render: on large documents
-// they are of a size (on 20,000 operations, about 4 s against 3 s), and at
-// two cores that took a fifth off the run (BenchmarkBigDocuments: 10.8 s
-// to 8.5 s); on Stripe's spec it is about even. Peak memory grows by the
-// augmented spec's trees, which then overlap the loaded document that the
-// Go file holds until it is named (on 20,000 operations, 0.68 GB to
-// 1.10 GB, still below oapi-codegen's 1.26 GB). With one processor the
-// branches run in turn, the Go file first.
+// Nothing runs concurrently. On Stripe's spec the augmented spec and the
+// naming overlap little, and BenchmarkPipeline showed no clear gain at two
+// cores. On 20,000 operations (BenchmarkBigDocuments) the augmented spec
+// on a goroutine of its own took an idle two-core run from 10.8 s to 8.5 s,
+// but peak RSS from 0.68 GB to 1.10 GB (its trees then overlap the loaded
+// document, held until the names are known), and reading the document for
+// it while kin-openapi loads took RSS to 1.45 GB, past oapi-codegen's own
+// 1.2 to 1.35 GB; on a busy machine neither saved any time.
 func render(ctx context.Context, opts Options) ([]output, error) {
 	p, err := prepare(ctx, opts)
 	if err != nil {
@@ -87,23 +83,17 @@ func render(ctx context.Context, opts Options) ([]output, error) {
 	if err != nil {
 		return nil, err
 	}
-	switch {
-	case p.serverFromSpec():
+	if p.serverFromSpec() {
 		spec := p.augment(m)
 		final, goOut := p.goFile(m, doc, spec)
-		return p.outputs(goOut, spec, p.docs(final)), nil
-	case runtime.GOMAXPROCS(0) == 1:
-		// Nothing to gain from a goroutine; the Go file first lets go of
-		// the loaded document before the augmented spec's trees are built.
-		final, goOut := p.goFile(m, doc, specResult{})
-		spec := p.augment(m)
-		return p.outputs(goOut, spec, p.docs(final)), nil
+		return p.outputs(final, goOut, spec), nil
 	}
-	augmented := make(chan specResult, 1)
-	go func() { augmented <- p.augment(m) }()
+	// The Go file first: the loaded document is needed only for the names,
+	// and a large one is then free before the augmented spec's trees are
+	// built, which keeps the run's peak memory to the larger of the two.
 	final, goOut := p.goFile(m, doc, specResult{})
-	docs := p.docs(final)
-	return p.outputs(goOut, <-augmented, docs), nil
+	spec := p.augment(m)
+	return p.outputs(final, goOut, spec), nil
 }
 
 // safe runs a renderer and turns its panic into an error: a bug in one
