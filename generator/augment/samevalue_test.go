@@ -10,11 +10,11 @@ import (
 func TestSameValueAgreesWithJSON(t *testing.T) {
 	problem := newMap("description", "x", "content", newMap("application/json", newMap("schema", newMap("$ref", "#/a"))))
 	values := []any{
-		nil, true, false, "", "a", "\xff", "\ufffd", 1, int64(1), 1.0, uint64(1), 1.5, math.NaN(), 9007199254740993, float64(9007199254740993),
+		nil, true, false, "", "a", "\xff", "\xfe", "\ufffd", 1, int64(1), 1.0, uint64(1), 1.5, math.NaN(), 9007199254740993, float64(9007199254740993),
 		[]any{}, []any{1}, []any{1.0}, []any{"a", nil},
 		newMap(), map[string]any{}, newMap("a", 1), map[string]any{"a": 1.0}, map[string]any{"a": "1"},
 		map[any]any{"a": 1}, map[any]any{1: "a"}, map[string]any{"1": "a"},
-		map[string]any{"\xff": 1}, map[string]any{"\ufffd": 1}, newMap("\xff", 1),
+		map[string]any{"\xff": 1}, map[string]any{"\xfe": 1}, map[string]any{"\ufffd": 1}, newMap("\xff", 1), newMap("\xfe", 1),
 		problem,
 		map[string]any{"description": "x", "content": map[string]any{"application/json": map[string]any{"schema": map[string]any{"$ref": "#/a"}}}},
 		map[string]any{"description": "x", "content": map[string]any{"application/json": map[string]any{"schema": map[string]any{"$ref": "#/b"}}}},
