@@ -60,15 +60,20 @@ type output struct {
 // (the golden tests do) while Run refuses to write any.
 //
 // It is a straight pipeline: load; drop what oapi-codegen's include/exclude
-// options drop, which gives the one model every output describes; render
-// the augmented spec from it; name the operations as oapi-codegen does (from
-// the input document, or from the augmented spec when the server is
-// generated from it) and render the Go file; render the Markdown page and
-// the overlay from the named model.
+// options drop, which gives the one model every output describes; name the
+// operations as oapi-codegen does and render the Go file; render the
+// augmented spec from the model (before the Go file when the server is
+// generated from the augmented spec, whose names the Go file then reads);
+// render the Markdown page and the overlay from the named model.
 //
-// Nothing runs concurrently: the augmented spec could render while the
-// operations are named, but on Stripe's spec that overlaps about 0.16 s of
-// a 2 s run, and BenchmarkPipeline showed no clear gain at two cores.
+// Nothing runs concurrently. On Stripe's spec the augmented spec and the
+// naming overlap little, and BenchmarkPipeline showed no clear gain at two
+// cores. On 20,000 operations (BenchmarkBigDocuments) the augmented spec
+// on a goroutine of its own took an idle two-core run from 10.8 s to 8.5 s,
+// but peak RSS from 0.68 GB to 1.10 GB (its trees then overlap the loaded
+// document, held until the names are known), and reading the document for
+// it while kin-openapi loads took RSS to 1.45 GB, past oapi-codegen's own
+// 1.2 to 1.35 GB; on a busy machine neither saved any time.
 func render(ctx context.Context, opts Options) ([]output, error) {
 	p, err := prepare(ctx, opts)
 	if err != nil {
@@ -78,8 +83,16 @@ func render(ctx context.Context, opts Options) ([]output, error) {
 	if err != nil {
 		return nil, err
 	}
+	if p.serverFromSpec() {
+		spec := p.augment(m)
+		final, goOut := p.goFile(m, doc, spec)
+		return p.outputs(final, goOut, spec), nil
+	}
+	// The Go file first: the loaded document is needed only for the names,
+	// and a large one is then free before the augmented spec's trees are
+	// built, which keeps the run's peak memory to the larger of the two.
+	final, goOut := p.goFile(m, doc, specResult{})
 	spec := p.augment(m)
-	final, goOut := p.goFile(m, doc, spec)
 	return p.outputs(final, goOut, spec), nil
 }
 

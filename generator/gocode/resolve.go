@@ -125,6 +125,9 @@ type method struct {
 func methods(doc *openapi3.T, cfg Config) (_ map[string]method, err error) {
 	codegenMu.Lock()
 	defer codegenMu.Unlock()
+	// codegen keeps the document it was given in a package variable: let
+	// go of it, so that a large document is not held to the end of the run.
+	defer codegen.SetGlobalStateSpec(nil)
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("internal error: %v", p)
