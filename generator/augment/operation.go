@@ -36,6 +36,11 @@ type augmenter struct {
 	// problems are the problem responses of every policy in the model, to
 	// tell ours from the author's.
 	problems []problemResponse
+	// paths indexes the paths mapping (each path's key's position in its
+	// Content), and isOurs memoizes ours: both are asked once per
+	// operation, and a scan each time grows with the square of the size.
+	paths  map[string]int
+	isOurs map[string]bool
 }
 
 func newAugmenter(d *document, m model.Model) *augmenter {
@@ -45,6 +50,12 @@ func newAugmenter(d *document, m model.Model) *augmenter {
 		added:  map[string]map[string]any{},
 		shared: map[string]int{}, unreplayed: map[string]int{},
 		dialect: map[string]dialectSet{}, wanted: map[string]dialectSet{},
+		paths: map[string]int{}, isOurs: map[string]bool{},
+	}
+	if ps := value(d.root, "paths"); ps != nil && ps.Kind == yaml.MappingNode {
+		for i := len(ps.Content) - 2; i >= 0; i -= 2 { // backwards: the first of a repeated key wins, as in lookup
+			a.paths[ps.Content[i].Value] = i
+		}
 	}
 	a.problem, _ = a.pick("schemas", "Problem", problemSchema())
 	variants := map[keyVariant]bool{}
@@ -78,8 +89,11 @@ func (a *augmenter) run() {
 
 func (a *augmenter) operation(root cursor, op model.Operation) {
 	where := op.Route()
-	paths := value(a.d.root, "paths")
-	pk, item := lookup(paths, op.Path)
+	var pk, item *yaml.Node
+	if i, ok := a.paths[op.Path]; ok {
+		paths := value(a.d.root, "paths")
+		pk, item = paths.Content[i], paths.Content[i+1]
+	}
 	if item == nil || item.Kind != yaml.MappingNode {
 		a.warn("%s: not found in this file; its contract is not added", where)
 		return
@@ -281,6 +295,15 @@ func hasHeader(resp *yaml.Node, name string) bool {
 // ours reports that the shared response name is one of the problem
 // responses this package writes, which never carry the replay header.
 func (a *augmenter) ours(name string) bool {
+	if v, ok := a.isOurs[name]; ok {
+		return v
+	}
+	v := a.decideOurs(name)
+	a.isOurs[name] = v
+	return v
+}
+
+func (a *augmenter) decideOurs(name string) bool {
 	n := value(a.section("responses"), name)
 	if n == nil {
 		return false
