@@ -35,9 +35,16 @@ func ownResponses(spec []byte, m model.Model) (map[string][]int, error) {
 		shared, prefix = value(root, "responses"), "#/responses/"
 	}
 	own := map[string][]int{}
-	paths := value(root, "paths")
+	// The path items by path, found once: a scan per operation grows with
+	// the square of the document.
+	items := map[string]*yaml.Node{}
+	if paths := value(root, "paths"); paths != nil && paths.Kind == yaml.MappingNode {
+		for i := len(paths.Content) - 2; i >= 0; i -= 2 { // backwards: the first of a repeated key wins, as in value
+			items[paths.Content[i].Value] = paths.Content[i+1]
+		}
+	}
 	for _, op := range m.Operations {
-		responses := value(value(value(paths, op.Path), strings.ToLower(op.Method)), "responses")
+		responses := value(value(items[op.Path], strings.ToLower(op.Method)), "responses")
 		for _, code := range contractStatuses {
 			r := value(responses, strconv.Itoa(code))
 			if r == nil {
