@@ -8,6 +8,7 @@ import (
 	"go.yaml.in/yaml/v4"
 
 	"github.com/idemgen/idemgen/generator/model"
+	"github.com/idemgen/idemgen/internal/jsonyaml"
 )
 
 // Result is the augmented document and what could not be documented.
@@ -107,10 +108,10 @@ func parse(src []byte, m model.Model) (*document, error) {
 	return &document{file: file, root: root, json: isJSON, swagger: swagger}, nil
 }
 
-// parseTree reads the one YAML document of src: as JSON when parseJSON can
+// parseTree reads the one YAML document of src: as JSON when jsonyaml.Parse can
 // (much faster, and the same tree), else with the YAML parser.
 func parseTree(src []byte, file string) (*yaml.Node, error) {
-	if doc, ok := parseJSON(src); ok {
+	if doc, ok := jsonyaml.Parse(src); ok {
 		return doc, nil
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(src))

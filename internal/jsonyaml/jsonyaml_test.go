@@ -1,4 +1,4 @@
-package augment
+package jsonyaml
 
 import (
 	"fmt"
@@ -12,7 +12,7 @@ import (
 	"github.com/idemgen/idemgen/internal/testcases"
 )
 
-// parseJSON must build YAML's tree exactly, or leave the document to YAML.
+// Parse must build YAML's tree exactly, or leave the document to YAML.
 func TestParseJSONIsYAMLsTree(t *testing.T) {
 	read := []string{
 		`{}`, `[]`, `{"a": 1}`, "\n\n   {\"a\": 1}  \n\n", "\ufeff\n {\"a\": [1, {}]}",
@@ -22,7 +22,7 @@ func TestParseJSONIsYAMLsTree(t *testing.T) {
 	}
 	for _, c := range read {
 		if !checkParseJSON(t, fmt.Sprintf("%.40q", c), []byte(c)) {
-			t.Errorf("%.40q: parseJSON declined it", c)
+			t.Errorf("%.40q: Parse declined it", c)
 		}
 	}
 	// YAML reads these differently, or not at all, or they are not JSON.
@@ -34,7 +34,7 @@ func TestParseJSONIsYAMLsTree(t *testing.T) {
 	}
 	for _, c := range declined {
 		if checkParseJSON(t, fmt.Sprintf("%.40q", c), []byte(c)) {
-			t.Errorf("%.40q: parseJSON read it", c)
+			t.Errorf("%.40q: Parse read it", c)
 		}
 	}
 	specs, _ := filepath.Glob(filepath.Join("..", "..", "testdata", "specs", "*", "*.json"))
@@ -46,13 +46,13 @@ func TestParseJSONIsYAMLsTree(t *testing.T) {
 	}
 }
 
-// The same on the corpus's JSON documents, which parseJSON must all read:
+// The same on the corpus's JSON documents, which Parse must all read:
 // a parser that declined everything would pass the tests above.
 func TestParseJSONOnTheCorpus(t *testing.T) {
 	docs, _ := filepath.Glob(filepath.Join(testcases.CorpusDir(t), "*.json"))
 	for _, p := range docs {
 		if !checkParseJSONFile(t, p) {
-			t.Errorf("%s: parseJSON declined it", p)
+			t.Errorf("%s: Parse declined it", p)
 		}
 	}
 }
@@ -66,22 +66,22 @@ func checkParseJSONFile(t *testing.T, p string) bool {
 	return checkParseJSON(t, p, src)
 }
 
-// checkParseJSON compares parseJSON with YAML on src and reports whether
-// parseJSON read it.
+// checkParseJSON compares Parse with YAML on src and reports whether
+// Parse read it.
 func checkParseJSON(t *testing.T, name string, src []byte) bool {
 	t.Helper()
 	var want yaml.Node
 	wantErr := yaml.Unmarshal(src, &want)
-	got, ok := parseJSON(src)
+	got, ok := Parse(src)
 	if !ok {
 		return false // YAML reads it, as before
 	}
 	if wantErr != nil {
-		t.Errorf("%s: parseJSON read what YAML refuses (%v)", name, wantErr)
+		t.Errorf("%s: Parse read what YAML refuses (%v)", name, wantErr)
 		return true
 	}
 	if diff := nodeDiff(&want, got, "doc"); diff != "" {
-		t.Errorf("%s: parseJSON's tree differs from YAML's: %s", name, diff)
+		t.Errorf("%s: Parse's tree differs from YAML's: %s", name, diff)
 	}
 	return true
 }
@@ -89,7 +89,7 @@ func checkParseJSON(t *testing.T, name string, src []byte) bool {
 // nodeDiff describes the first difference between two trees, or "".
 func nodeDiff(a, b *yaml.Node, at string) string {
 	if fa, fb := nodeFields(a), nodeFields(b); fa != fb {
-		return fmt.Sprintf("at %s: YAML has %s, parseJSON %s", at, fa, fb)
+		return fmt.Sprintf("at %s: YAML has %s, Parse %s", at, fa, fb)
 	}
 	if len(a.Content) != len(b.Content) {
 		return fmt.Sprintf("at %s: %d children against %d", at, len(a.Content), len(b.Content))
