@@ -136,6 +136,7 @@ func NewMemoryStoreWith(opts MemoryOptions) *MemoryStore {
 	s.mask = uint64(n - 1)
 	for i := range s.shards {
 		sh := &s.shards[i]
+		sh.records, sh.claims = newSlab(), newSlab()
 		sh.ttl = int64(s.ttl)
 		sh.ctr, sh.step = uint64(i), uint64(n)
 		if opts.MaxEntries > 0 {
