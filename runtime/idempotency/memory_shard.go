@@ -299,8 +299,8 @@ const (
 )
 
 // recordHeadroom is what a record takes beyond its body: key, fingerprint,
-// headers, the fixed charges, and the rounding of the body's allocation up
-// to whole pages (bytes.Clone of a 1,048,000-byte body holds 1 MiB).
+// headers, the fixed charge, and the rounding of its slab chunk up to
+// whole pages.
 const recordHeadroom = 64 << 10
 
 // minShardBytes is the least share of MaxBytes a shard may get: room for

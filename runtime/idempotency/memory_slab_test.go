@@ -280,3 +280,21 @@ func TestMemoryStatsBytesMatchHeap(t *testing.T) {
 }
 
 func liveHeapInternal() int64 { return int64(readHeap().bytes) }
+
+// TestEmptyHeaderReplays: an empty, non-nil Header as a shard's first
+// header (no field interned yet) replays as an empty Header, and nil as nil.
+func TestEmptyHeaderReplays(t *testing.T) {
+	for _, h := range []http.Header{{}, nil} {
+		s := NewMemoryStoreWith(MemoryOptions{Shards: 1})
+		ctx := context.Background()
+		c, _ := s.Claim(ctx, "k", "fp", time.Minute)
+		if err := s.Complete(ctx, "k", c.Token, &Record{Status: 204, Header: h}); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := s.Claim(ctx, "k", "fp", time.Minute)
+		if got.State != Completed || (got.Record.Header == nil) != (h == nil) || len(got.Record.Header) != 0 {
+			t.Fatalf("Header %#v replays as %#v", h, got.Record.Header)
+		}
+		s.Close()
+	}
+}
