@@ -3,8 +3,8 @@ package idempotency
 import (
 	"encoding/binary"
 	"net/http"
-	"strings"
 	"time"
+	"unsafe"
 )
 
 // The bytes of one entry in its shard's slab, after the slab's own header:
@@ -109,9 +109,9 @@ func (sh *shard) fpOf(m *meta) []byte {
 // and value into one string, one to slice that string into a Header,
 // sharing the interned fields' value slices.
 type headerDecoder struct {
-	pass                     int // sizePass, copyPass or buildPass
-	strBytes, values, inline int // sizePass's counts
-	sb                       strings.Builder
+	pass                     int    // sizePass, copyPass or buildPass
+	strBytes, values, inline int    // sizePass's counts
+	buf                      []byte // copyPass's output
 
 	h      http.Header
 	t      *headerTable
@@ -168,7 +168,7 @@ func (d *headerDecoder) name(n []byte, values int) {
 		d.values += values
 		d.inline++
 	case copyPass:
-		d.sb.Write(n)
+		d.buf = append(d.buf, n...)
 	default:
 		d.cur, d.s = d.s[:len(n)], d.s[len(n):]
 		d.left = values
@@ -183,7 +183,7 @@ func (d *headerDecoder) value(v []byte) {
 	case sizePass:
 		d.strBytes += len(v)
 	case copyPass:
-		d.sb.Write(v)
+		d.buf = append(d.buf, v...)
 	default:
 		d.vals = append(d.vals, d.s[:len(v)])
 		d.s = d.s[len(v):]
@@ -202,22 +202,29 @@ type recordBox struct {
 	vals [4]string
 }
 
-// decode builds a Record from m's bytes, sharing nothing with the slab:
-// one allocation for the Record (and a few header values), one for the
-// body, one for the fingerprint and every header string, and the Header
-// map, unless every field is interned: then the Record shares one Header,
-// never modified, with the shard's other records of the same fields.
+// decode builds a Record from m's bytes, sharing nothing with the slab.
+// It allocates the Record (with a few header values), one buffer holding
+// the fingerprint, every header string and, after them, the body, and the
+// Header map, unless every field is interned: then the Record shares one
+// Header, never modified, with the shard's other records of the same
+// fields. The strings are read-only views of the buffer's front, which
+// nothing writes once decode returns; Body is clipped to the back, so
+// even a careless append to it cannot reach them.
 func (sh *shard) decode(m *meta) *Record {
 	_, b := readBytes(sh.data(m))
 	fp, b := readBytes(b)
 	d := headerDecoder{t: sh.hdr}
 	body := d.walk(b)
 	section := b[:len(b)-len(body)]
-	d.sb.Grow(len(fp) + d.strBytes)
-	d.sb.Write(fp)
-	d.pass = copyPass
-	d.walk(b)
-	s := d.sb.String()
+	strLen := len(fp) + d.strBytes
+	var s string
+	if total := strLen + len(body); total > 0 {
+		d.buf = append(make([]byte, 0, total), fp...)
+		d.pass = copyPass
+		d.walk(b)
+		s = unsafe.String(unsafe.SliceData(d.buf), strLen)
+		d.buf = append(d.buf, body...)
+	}
 	box := &recordBox{rec: Record{
 		Fingerprint: s[:len(fp)],
 		Status:      int(m.status),
@@ -243,7 +250,7 @@ func (sh *shard) decode(m *meta) *Record {
 		rec.Header = d.h
 	}
 	if len(body) > 0 {
-		rec.Body = append([]byte(nil), body...)
+		rec.Body = d.buf[strLen:len(d.buf):len(d.buf)]
 	}
 	return rec
 }

@@ -11,7 +11,8 @@ import "encoding/binary"
 // a handful of objects however many records it holds.
 //
 // Records are appended to the head chunk. A freed record leaves a hole;
-// a chunk whose records are all gone is dropped, and when the holes add
+// a chunk whose records are all gone is dropped (the head is refilled from
+// its start instead), and when the holes add
 // up to more than an eighth of the slab, the emptiest chunk's remaining
 // records are copied to the head and the chunk dropped, so a store under
 // churn stays near its live size. Records of more than a quarter chunk get
@@ -113,8 +114,14 @@ func (sl *slab) free(c, off, n uint32) {
 	if !ch.own {
 		sl.live -= int64(n)
 	}
-	if ch.live == 0 && int32(c) != sl.head {
+	switch {
+	case ch.live > 0:
+	case int32(c) != sl.head:
 		sl.drop(c)
+	default:
+		// Every record written to the head is gone: fill it again from
+		// the start, as a store whose claims complete quickly always can.
+		ch.buf = ch.buf[:0]
 	}
 }
 
