@@ -106,8 +106,8 @@ func (sh *shard) fpOf(m *meta) []byte {
 
 // headerDecoder reads a record's header section in three passes over the
 // same bytes: one to size what decoding allocates, one to copy every name
-// and value into one string, one to slice that string into a Header,
-// sharing the interned fields' value slices.
+// and value into one buffer, one to slice the buffer's strings into a
+// Header, sharing the interned fields' value slices.
 type headerDecoder struct {
 	pass                     int    // sizePass, copyPass or buildPass
 	strBytes, values, inline int    // sizePass's counts
