@@ -29,8 +29,8 @@ type MemoryOptions struct {
 	// Zero means no cap.
 	MaxEntries int
 	// MaxBytes caps the memory charged to entries: key, fingerprint, body
-	// and headers plus a fixed per-entry amount (see [MemoryStats.Bytes]).
-	// Zero means no cap.
+	// and headers as stored plus a fixed per-entry amount (see
+	// [MemoryStats.Bytes]). Zero means no cap.
 	MaxBytes int64
 	// MaxResponseBody is the largest response body the store must hold:
 	// set it to the [WithMaxResponseBody] of the middlewares using the
@@ -93,9 +93,14 @@ type MemoryOptions struct {
 // store's TTL, so that the next Claim reports TakenOver, unless room is
 // needed first. Lock holds a key for the store's TTL at most.
 //
-// The store keeps the Header and Body of a record handed to Complete
-// without copying them, and a Record returned by Claim is shared between
-// callers: neither may be modified afterwards.
+// Records are kept as bytes in large per-shard slabs, with tables that
+// hold no pointers, so that a store of millions of entries gives the
+// garbage collector a handful of objects to visit rather than several per
+// entry. Complete and Set copy the Header and Body they are given, which
+// the caller may reuse afterwards. A Record returned by Claim is decoded
+// into memory of its own, which the store never writes again, but the
+// last few decoded per shard are kept for repeated replays and shared
+// between callers: it must not be modified.
 type MemoryStore struct {
 	ttl       time.Duration
 	shards    []shard
@@ -136,6 +141,7 @@ func NewMemoryStoreWith(opts MemoryOptions) *MemoryStore {
 	s.mask = uint64(n - 1)
 	for i := range s.shards {
 		sh := &s.shards[i]
+		sh.records, sh.claims = newSlab(), newSlab()
 		sh.ttl = int64(s.ttl)
 		sh.ctr, sh.step = uint64(i), uint64(n)
 		if opts.MaxEntries > 0 {
@@ -200,10 +206,12 @@ type MemoryStats struct {
 	Entries int
 	// InFlight counts the keys held by a claim or a Lock.
 	InFlight int
-	// Bytes is the memory charged against MaxBytes: key, fingerprint,
-	// body, header names and values, plus estimates for the structures
-	// that hold them (256 bytes an entry, about 400 a header map). It runs
-	// somewhat above the live heap the entries really take.
+	// Bytes is the memory charged against MaxBytes: each entry's bytes in
+	// its slab (key, fingerprint, body, the header fields its shard has
+	// not interned, a few bytes of framing; a chunk of its own for a large
+	// record is whole pages) plus 96 for its place in the tables and its
+	// share of the slabs' free room. It stays within a few percent of the
+	// live heap the entries take.
 	Bytes int64
 	// Evictions counts records removed before their expiry to make room,
 	// each one reported to MemoryOptions.OnEvict.

@@ -3,6 +3,7 @@ package idempotency
 import (
 	"context"
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -39,26 +40,27 @@ func (sh *shard) claim(h uint32, key, fp string, st entryState, lease, wall, mon
 	if sh.closed {
 		return Claim{}, 0, ErrStoreClosed
 	}
-	slot, e := sh.ix.find(h, key)
-	if e != nil {
+	slot, id, found := sh.find(h, key)
+	if found {
+		m := sh.metas.at(id)
 		switch {
-		case e.state == stateDone && e.deadline > wall:
-			return Claim{State: Completed, Fingerprint: e.fp, Record: e.record()}, 0, nil
-		case e.state == stateDone:
-			sh.remove(e)
+		case m.state == stateDone && m.deadline > wall:
+			rec := sh.replay(id)
+			return Claim{State: Completed, Fingerprint: rec.Fingerprint, Record: rec}, 0, nil
+		case m.state == stateDone:
+			sh.remove(id)
 			sh.expired++
 			slot = -1 // the index changed; look the slot up again
-		case e.deadline > mono:
-			return Claim{State: InFlight, Fingerprint: e.fp}, 0, nil
+		case m.deadline > mono:
+			return Claim{State: InFlight, Fingerprint: string(sh.fpOf(m))}, 0, nil
 		default:
 			// The owner's lease ended: hand the same entry to the newcomer.
 			sh.ctr += sh.step
-			sh.bytes -= int64(e.size)
-			e.fp = fp
-			e.size = entrySize(e)
-			sh.bytes += int64(e.size)
-			e.aux, e.state, e.deadline = int64(sh.ctr), st, addSat(mono, lease)
-			sh.live.fix(int(e.idx))
+			sh.bytes -= charge(m)
+			rewriteRecord(sh, id, st, fp, nil, nil)
+			sh.bytes += charge(m)
+			m.aux, m.deadline = int64(sh.ctr), addSat(mono, lease)
+			sh.live.fix(&sh.metas, int(m.heapIdx))
 			return Claim{State: Acquired, TakenOver: true, Fence: sh.ctr}, sh.ctr, nil
 		}
 	}
@@ -66,39 +68,41 @@ func (sh *shard) claim(h uint32, key, fp string, st entryState, lease, wall, mon
 	// the empty slot found above is still the right one.
 	n := sh.ix.n
 	sh.sweep(wall, mono, 2)
-	e = &entry{key: key, fp: fp, hash: h, state: st, deadline: addSat(mono, lease)}
-	e.size = entrySize(e)
-	if !sh.makeRoom(int64(e.size), 1, wall, mono) {
+	if !sh.makeRoom(int64(recordLen(key, fp, nil, nil))+entryCharge, 1, wall, mono) {
 		return Claim{}, 0, ErrStoreFull
 	}
 	sh.ctr += sh.step
-	e.aux = int64(sh.ctr)
+	id = sh.newEntry(h)
+	m := sh.metas.at(id)
+	m.aux, m.state, m.deadline = int64(sh.ctr), st, addSat(mono, lease)
+	writeRecord(sh, id, m, key, fp, nil, nil)
 	if slot >= 0 && sh.ix.n == n {
-		sh.ix.insertAt(slot, e)
+		sh.ix.insertAt(slot, h, id)
 	} else {
-		sh.ix.put(e)
+		sh.ix.put(h, id)
 	}
-	sh.track(e)
+	sh.track(id)
 	return Claim{State: Acquired, Fence: sh.ctr}, sh.ctr, nil
 }
 
-// owned returns the entry key's token owns, under the shard lock.
-func (s *MemoryStore) owned(sh *shard, h uint32, key, token string) (*entry, error) {
+// owned returns the number of the entry key's token owns, under the shard
+// lock.
+func (s *MemoryStore) owned(sh *shard, h uint32, key, token string) (uint32, error) {
 	if sh.closed {
-		return nil, ErrStoreClosed
+		return 0, ErrStoreClosed
 	}
 	t, ok := s.tok.parse(token)
-	e := sh.ix.get(h, key)
-	if !ok || e == nil || e.state != stateClaimed || s.tok.scramble(uint64(e.aux)) != t {
-		return nil, ErrNotOwner
+	id, found := sh.get(h, key)
+	if !ok || !found || sh.metas.at(id).state != stateClaimed || s.tok.scramble(uint64(sh.metas.at(id).aux)) != t {
+		return 0, ErrNotOwner
 	}
-	return e, nil
+	return id, nil
 }
 
 // Complete implements [ClaimStore]. The record is kept until rec.ExpiresAt,
 // or for the store's TTL when that is zero; CreatedAt defaults to now and
-// Fingerprint to the claim's. The store keeps rec's Header and Body as they
-// are. In a bounded store, a record larger than its shard's share of
+// Fingerprint to the claim's. The store copies rec's Header and Body: the
+// caller may reuse them once Complete returns. In a bounded store, a record larger than its shard's share of
 // MaxBytes gives an error wrapping ErrRecordTooLarge (nothing is evicted
 // for it), and a record that does not fit beside the live claims one
 // wrapping ErrStoreFull; either way the claim stays in place.
@@ -126,35 +130,48 @@ func (s *MemoryStore) Complete(ctx context.Context, key, token string, rec *Reco
 	return err
 }
 
-// complete is Complete under the shard lock.
+// complete is Complete under the shard lock. The record's header and body
+// are copied into the shard's slab.
 func (s *MemoryStore) complete(sh *shard, h uint32, key, token string, r *Record, wall, mono int64) error {
-	e, err := s.owned(sh, h, key, token)
+	id, err := s.owned(sh, h, key, token)
 	if err != nil {
 		return err
 	}
-	if r.Fingerprint == "" {
-		r.Fingerprint = e.fp
-	}
 	if unixNano(r.ExpiresAt) <= wall {
-		sh.remove(e)
+		sh.remove(id)
 		return nil // already expired: nothing to keep, the key is free
 	}
+	m := sh.metas.at(id)
+	sh.header = sh.encodeHeader(sh.header[:0], r.Header)
+	var n int64
+	if r.Fingerprint != "" {
+		n = int64(recordLen(key, r.Fingerprint, sh.header, r.Body))
+	} else {
+		n = int64(recordLen(key, sh.fpOf(m), sh.header, r.Body))
+	}
+	size := int64(slabLen(int(min(n, maxRecordLen)))) + entryCharge
 	// Take the claim out of the live heap so that making room cannot evict
 	// it, then turn the same entry into the record.
-	sh.live.remove(e)
-	sh.bytes -= int64(e.size)
-	claimed := *e
-	e.setRecord(r)
-	if size := int64(e.size); !sh.makeRoom(size, 0, wall, mono) {
-		*e = claimed
-		sh.track(e)
-		if sh.maxBytes > 0 && size > sh.maxBytes {
+	sh.untrack(id)
+	if n > maxRecordLen || !sh.makeRoom(size, 0, wall, mono) {
+		sh.track(id)
+		if n > maxRecordLen || (sh.maxBytes > 0 && size > sh.maxBytes) {
 			return fmt.Errorf("idempotency: MemoryStore.Complete: record of %d bytes for key %q, over the %d bytes of its shard (see MemoryOptions.MaxResponseBody): %w",
 				size, key, sh.maxBytes, ErrRecordTooLarge)
 		}
 		return fmt.Errorf("idempotency: MemoryStore.Complete: record of %d bytes for key %q: %w", size, key, ErrStoreFull)
 	}
-	sh.track(e)
+	if r.Fingerprint != "" {
+		rewriteRecord(sh, id, stateDone, r.Fingerprint, sh.header, r.Body)
+	} else {
+		// The claim's fingerprint: its bytes stay readable while the
+		// record moves, since a slab never writes over a record.
+		rewriteRecord(sh, id, stateDone, sh.fpOf(m), sh.header, r.Body)
+	}
+	m.status = int32(min(max(r.Status, math.MinInt32), math.MaxInt32))
+	m.omitted = r.BodyOmitted
+	m.aux, m.deadline = unixNano(r.CreatedAt), unixNano(r.ExpiresAt)
+	sh.track(id)
 	sh.sweep(wall, mono, 2)
 	return nil
 }
@@ -168,11 +185,11 @@ func (s *MemoryStore) Abandon(ctx context.Context, key, token string) error {
 	sh, h := s.shardFor(key)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	e, err := s.owned(sh, h, key, token)
+	id, err := s.owned(sh, h, key, token)
 	if err != nil {
 		return err
 	}
-	sh.remove(e)
+	sh.remove(id)
 	return nil
 }
 
@@ -189,11 +206,12 @@ func (s *MemoryStore) Renew(ctx context.Context, key, token string, lease time.D
 	sh, h := s.shardFor(key)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	e, err := s.owned(sh, h, key, token)
+	id, err := s.owned(sh, h, key, token)
 	if err != nil {
 		return err
 	}
-	e.deadline = addSat(mono, int64(lease))
-	sh.live.fix(int(e.idx))
+	m := sh.metas.at(id)
+	m.deadline = addSat(mono, int64(lease))
+	sh.live.fix(&sh.metas, int(m.heapIdx))
 	return nil
 }

@@ -1,20 +1,25 @@
 package idempotency
 
-import "github.com/idemgen/idemgen/internal/seedheader"
+import (
+	"math"
+
+	"github.com/idemgen/idemgen/internal/seedheader"
+)
 
 // Get retrieves a cached response
 //
 // Only a completed, unexpired record is returned, whether Set or Complete
 // stored it. A header with several values comes back as one value, as
 // [CachedResponse] describes: the values joined by ", ", Set-Cookie's
-// first only. The body is shared with the store and must not be modified.
+// first only. The body may be shared with other replays of the key and
+// must not be modified.
 func (s *MemoryStore) Get(key string) (*CachedResponse, bool) {
 	_, wall, _ := s.now()
 	sh, h := s.shardFor(key)
 	sh.mu.Lock()
 	var r *Record
-	if e := sh.ix.get(h, key); e != nil && e.state == stateDone && e.deadline > wall {
-		r = e.record()
+	if id, ok := sh.get(h, key); ok && sh.metas.at(id).state == stateDone && sh.metas.at(id).deadline > wall {
+		r = sh.replay(id)
 	}
 	sh.mu.Unlock()
 	if r == nil {
@@ -35,7 +40,7 @@ func (s *MemoryStore) Get(key string) (*CachedResponse, bool) {
 // It replaces whatever the key holds, claim or record. The record expires
 // at response.ExpiresAt, or after the store's TTL when that is zero. A nil
 // response is ignored, and so is a response that a bounded store has no
-// room for. The body is kept, not copied.
+// room for. The store copies the body and headers.
 func (s *MemoryStore) Set(key string, response *CachedResponse) {
 	if response == nil {
 		return
@@ -49,27 +54,33 @@ func (s *MemoryStore) Set(key string, response *CachedResponse) {
 		r.ExpiresAt = now.Add(s.ttl)
 	}
 	sh, h := s.shardFor(key)
-	e := &entry{key: key, hash: h}
-	e.setRecord(&r)
 	sh.mu.Lock()
-	sh.set(e, wall, mono)
+	sh.set(h, key, &r, wall, mono)
 	evs := sh.takeEvicted()
 	sh.mu.Unlock()
 	s.report(evs)
 }
 
 // set is Set under the shard lock.
-func (sh *shard) set(e *entry, wall, mono int64) {
+func (sh *shard) set(h uint32, key string, r *Record, wall, mono int64) {
 	if sh.closed {
 		return
 	}
-	if old := sh.ix.get(e.hash, e.key); old != nil {
+	if old, ok := sh.get(h, key); ok {
 		sh.remove(old)
 	}
-	if e.deadline <= wall || !sh.makeRoom(int64(e.size), 1, wall, mono) {
+	sh.header = sh.encodeHeader(sh.header[:0], r.Header)
+	n := recordLen(key, "", sh.header, r.Body)
+	if unixNano(r.ExpiresAt) <= wall || n > maxRecordLen || !sh.makeRoom(int64(slabLen(n))+entryCharge, 1, wall, mono) {
 		return
 	}
-	sh.add(e)
+	id := sh.newEntry(h)
+	m := sh.metas.at(id)
+	m.status = int32(min(max(r.Status, math.MinInt32), math.MaxInt32))
+	m.state, m.aux, m.deadline = stateDone, unixNano(r.CreatedAt), unixNano(r.ExpiresAt)
+	writeRecord(sh, id, m, key, "", sh.header, r.Body)
+	sh.ix.put(h, id)
+	sh.track(id)
 	sh.sweep(wall, mono, 2)
 }
 
@@ -80,8 +91,8 @@ func (sh *shard) set(e *entry, wall, mono int64) {
 func (s *MemoryStore) Delete(key string) {
 	sh, h := s.shardFor(key)
 	sh.mu.Lock()
-	if e := sh.ix.get(h, key); e != nil {
-		sh.remove(e)
+	if id, ok := sh.get(h, key); ok {
+		sh.remove(id)
 	}
 	sh.mu.Unlock()
 }
@@ -110,8 +121,8 @@ func (s *MemoryStore) Lock(key string) bool {
 func (s *MemoryStore) Unlock(key string) {
 	sh, h := s.shardFor(key)
 	sh.mu.Lock()
-	if e := sh.ix.get(h, key); e != nil && e.state == stateLocked {
-		sh.remove(e)
+	if id, ok := sh.get(h, key); ok && sh.metas.at(id).state == stateLocked {
+		sh.remove(id)
 	}
 	sh.mu.Unlock()
 }

@@ -3,9 +3,9 @@ package idempotency
 import (
 	"math"
 	"math/bits"
-	"net/http"
 	"sync"
 	"time"
+	"unsafe"
 )
 
 type entryState uint8
@@ -16,61 +16,45 @@ const (
 	stateDone                          // completed record
 )
 
-// entry is one key's state, kept compact (112 bytes) because a store may
-// hold millions: times are Unix nanoseconds, and the Record that Claim
-// returns is built on the first replay only, then cached, since most keys
-// are never retried.
-type entry struct {
-	key string
-	// fp is the owner's fingerprint in flight, the record's once completed.
-	fp     string
-	header http.Header
-	body   []byte
-	rec    *Record // built on first replay; read-only once handed out
+// meta is what a shard knows of one entry beside its bytes in the slab:
+// where those are, its state, times and status. It holds no pointer, so a
+// table of a million metas is one object the garbage collector need not
+// look inside. Times are Unix nanoseconds.
+type meta struct {
 	// aux is, in flight, the owner's token number and, completed, the
 	// record's CreatedAt.
 	aux int64
 	// deadline is, in flight, the lease end on the store's monotonic clock
 	// and, completed, the expiry.
 	deadline int64
-	status   int32
-	idx      int32  // position in the shard's heap for its state
-	size     uint32 // bytes charged against MaxBytes
+	chunk    uint32 // the record's place in the slab
+	off      uint32
+	n        uint32 // the record's length; 0 while the number is unused
 	hash     uint32 // the key's hash bits that place it in the index
+	heapIdx  int32  // position in the shard's heap for its state
+	status   int32
 	state    entryState
 	omitted  bool
 }
 
-// record returns the completed entry as a Record, building it once.
-func (e *entry) record() *Record {
-	if e.rec == nil {
-		e.rec = &Record{
-			Fingerprint: e.fp,
-			Status:      int(e.status),
-			Header:      e.header,
-			Body:        e.body,
-			BodyOmitted: e.omitted,
-			CreatedAt:   time.Unix(0, e.aux),
-			ExpiresAt:   time.Unix(0, e.deadline),
-		}
-	}
-	return e.rec
-}
-
-// setRecord fills a completed entry from r, whose times must be set.
-func (e *entry) setRecord(r *Record) {
-	e.fp, e.header, e.body, e.omitted = r.Fingerprint, r.Header, r.Body, r.BodyOmitted
-	e.status = int32(min(max(r.Status, math.MinInt32), math.MaxInt32))
-	e.aux, e.deadline = unixNano(r.CreatedAt), unixNano(r.ExpiresAt)
-	e.rec, e.state = nil, stateDone
-	e.size = entrySize(e)
-}
-
-// shard is one independently locked part of a MemoryStore.
-type shard struct {
-	mu     sync.Mutex
-	ix     index
-	closed bool
+// shardState is one independently locked part of a MemoryStore. Entries
+// are numbers into metas, so the index, the heaps and the table hold no
+// pointers; their keys, fingerprints, headers and bodies are bytes in a
+// slab: records for completed entries, claims for those in flight, which
+// come and go quickly, so that their short lives leave no holes among the
+// long-lived records.
+type shardState struct {
+	mu      sync.Mutex
+	ix      index
+	metas   metaTable
+	free    []uint32 // unused entry numbers
+	records slab
+	claims  slab
+	hdr     *headerTable // nil until a record has a header
+	cache   *replayCache // nil until the first replay
+	field   []byte       // scratch: one header field's encoding
+	header  []byte       // scratch: a record's header section
+	closed  bool
 	// done holds completed entries by expiry, so the next to expire (the
 	// oldest, with one TTL) is both the first reclaimed and the first
 	// evicted. live holds in-flight entries by lease end.
@@ -86,44 +70,147 @@ type shard struct {
 	evictions uint64
 	expired   uint64
 	// evs collects evictions for MemoryOptions.OnEvict, to be reported
-	// once the lock is released; nil without a hook. As a pointer it also
-	// keeps the shard at 192 bytes, three cache lines, so neighbours'
-	// locks never share one.
+	// once the lock is released; nil without a hook.
 	evs *[]Event
+}
+
+// shard pads shardState to whole cache lines, so neighbours' locks never
+// share one.
+type shard struct {
+	shardState
+	_ [(64 - unsafe.Sizeof(shardState{})%64) % 64]byte
 }
 
 func (sh *shard) close() {
 	sh.mu.Lock()
 	sh.closed = true
-	sh.ix, sh.done, sh.live, sh.bytes = index{}, nil, nil, 0
+	sh.ix, sh.metas, sh.free, sh.done, sh.live, sh.bytes = index{}, metaTable{}, nil, nil, nil, 0
+	sh.records.reset()
+	sh.claims.reset()
+	sh.hdr, sh.cache, sh.field, sh.header = nil, nil, nil, nil
 	sh.mu.Unlock()
 }
 
-// remove forgets e entirely.
-func (sh *shard) remove(e *entry) {
-	sh.ix.remove(e)
-	if e.state == stateDone {
-		sh.done.remove(e)
-	} else {
-		sh.live.remove(e)
-	}
-	sh.bytes -= int64(e.size)
+// find returns the number of key's entry, or false and the empty index
+// slot where it would go.
+func (sh *shard) find(h uint32, key string) (slot int, id uint32, found bool) {
+	return sh.ix.find(h, func(id uint32) bool { return string(sh.keyOf(sh.metas.at(id))) == key })
 }
 
-// add inserts a new entry, already filled in, into the index and its heap.
-func (sh *shard) add(e *entry) {
-	sh.ix.put(e)
-	sh.track(e)
+// get returns the number of key's entry, if it has one.
+func (sh *shard) get(h uint32, key string) (uint32, bool) {
+	if sh.ix.n == 0 {
+		return 0, false
+	}
+	_, id, ok := sh.find(h, key)
+	return id, ok
 }
 
-// track puts e in the heap for its state and charges its size.
-func (sh *shard) track(e *entry) {
-	if e.state == stateDone {
-		sh.done.push(e)
+// newEntry takes an unused entry number for a key of hash h.
+func (sh *shard) newEntry(h uint32) uint32 {
+	var id uint32
+	if k := len(sh.free); k > 0 {
+		id = sh.free[k-1]
+		sh.free = sh.free[:k-1]
 	} else {
-		sh.live.push(e)
+		id = sh.metas.grow()
 	}
-	sh.bytes += int64(e.size)
+	*sh.metas.at(id) = meta{hash: h, heapIdx: -1}
+	return id
+}
+
+// slabFor is the slab holding the bytes of an entry in state st.
+func (sh *shard) slabFor(st entryState) *slab {
+	if st == stateDone {
+		return &sh.records
+	}
+	return &sh.claims
+}
+
+// charge is what entry m counts against MaxBytes: its bytes in the slab
+// (a chunk of its own is a whole number of pages, as the Go heap allocates
+// it) and entryCharge.
+func charge(m *meta) int64 { return int64(slabLen(int(m.n))) + entryCharge }
+
+// remove forgets entry id entirely.
+func (sh *shard) remove(id uint32) {
+	m := sh.metas.at(id)
+	sh.ix.remove(m.hash, id)
+	if m.state == stateDone {
+		sh.done.remove(&sh.metas, id)
+	} else {
+		sh.live.remove(&sh.metas, id)
+	}
+	sh.bytes -= charge(m)
+	sh.forget(id)
+	sl := sh.slabFor(m.state)
+	sl.free(m.chunk, m.off, m.n)
+	*m = meta{}
+	sh.free = append(sh.free, id)
+	sh.compact(sl)
+}
+
+// track puts entry id in the heap for its state and charges its size.
+func (sh *shard) track(id uint32) {
+	m := sh.metas.at(id)
+	if m.state == stateDone {
+		sh.done.push(&sh.metas, id)
+	} else {
+		sh.live.push(&sh.metas, id)
+	}
+	sh.bytes += charge(m)
+}
+
+// untrack undoes track, for an entry about to change.
+func (sh *shard) untrack(id uint32) {
+	m := sh.metas.at(id)
+	if m.state == stateDone {
+		sh.done.remove(&sh.metas, id)
+	} else {
+		sh.live.remove(&sh.metas, id)
+	}
+	sh.bytes -= charge(m)
+}
+
+// rewriteRecord replaces entry id's bytes (its key kept) with fp, header
+// section and body, for the entry's new state st; fp may point into the
+// old bytes, which are freed only after. It leaves the heaps and the
+// charge to the caller.
+func rewriteRecord[F bytesOrString](sh *shard, id uint32, st entryState, fp F, section, body []byte) {
+	m := sh.metas.at(id)
+	old := *m
+	m.state = st
+	writeRecord(sh, id, m, sh.keyOf(&old), fp, section, body)
+	sl := sh.slabFor(old.state)
+	sl.free(old.chunk, old.off, old.n)
+	sh.compact(sl)
+}
+
+// compact moves the records of sl's emptiest chunk to its head when freed
+// records leave too much of the slab unused, a chunk or two per call so
+// that no write waits long.
+func (sh *shard) compact(sl *slab) {
+	for range 2 {
+		if !sl.needsCompaction() {
+			return
+		}
+		c, ok := sl.emptiest()
+		if !ok {
+			return
+		}
+		sl.records(c, func(id, off, n uint32) bool {
+			if id < sh.metas.n {
+				if m := sh.metas.at(id); m.n == n && m.chunk == c && m.off == off && sh.slabFor(m.state) == sl {
+					src := sl.chunks[c].buf[off+recHeader : off+n]
+					nc, noff, dst := sl.alloc(id, int(n))
+					copy(dst, src)
+					sl.free(c, off, n)
+					m.chunk, m.off = nc, noff
+				}
+			}
+			return cap(sl.chunks[c].buf) > 0 && sl.chunks[c].live > 0
+		})
+	}
 }
 
 // sweep reclaims up to n expired records and claims whose lease ended more
@@ -158,11 +245,11 @@ func (sh *shard) makeRoom(size int64, addEntries int, wall, mono int64) bool {
 		switch {
 		case len(sh.done) > 0:
 			v := sh.done.min()
-			if v.deadline <= wall {
+			if sh.metas.at(v).deadline <= wall {
 				sh.expired++
 			} else {
 				sh.evictions++
-				sh.noteEviction(v, wall)
+				sh.noteEviction(sh.metas.at(v), wall)
 			}
 			sh.remove(v)
 		case len(sh.live) > 0 && sh.live[0].d <= mono:
@@ -175,19 +262,19 @@ func (sh *shard) makeRoom(size int64, addEntries int, wall, mono int64) bool {
 	return true
 }
 
-// noteEviction records e's eviction for OnEvict, if the store has one.
-func (sh *shard) noteEviction(e *entry, wall int64) {
+// noteEviction records m's eviction for OnEvict, if the store has one.
+func (sh *shard) noteEviction(m *meta, wall int64) {
 	if sh.evs == nil {
 		return
 	}
 	age := time.Duration(0)
-	if e.aux < wall {
-		age = time.Duration(wall - e.aux)
+	if m.aux < wall {
+		age = time.Duration(wall - m.aux)
 		if age < 0 { // a CreatedAt clamped to 1678 overflows the difference
 			age = math.MaxInt64
 		}
 	}
-	*sh.evs = append(*sh.evs, Event{Outcome: OutcomeEvicted, Key: e.key, Status: int(e.status), Elapsed: age})
+	*sh.evs = append(*sh.evs, Event{Outcome: OutcomeEvicted, Key: string(sh.keyOf(m)), Status: int(m.status), Elapsed: age})
 }
 
 // takeEvicted hands out the evictions noted so far, under the lock, for
@@ -212,8 +299,8 @@ const (
 )
 
 // recordHeadroom is what a record takes beyond its body: key, fingerprint,
-// headers, the fixed charges, and the rounding of the body's allocation up
-// to whole pages (bytes.Clone of a 1,048,000-byte body holds 1 MiB).
+// headers, the fixed charge, and the rounding of its slab chunk up to
+// whole pages.
 const recordHeadroom = 64 << 10
 
 // minShardBytes is the least share of MaxBytes a shard may get: room for
@@ -251,29 +338,14 @@ func shardCount(opts MemoryOptions) int {
 	return p
 }
 
-// Fixed charges, approximating what the structures holding an entry and its
-// headers take (measured on Go 1.26, amd64), so that MaxBytes bounds real
-// memory rather than only the payload.
-const (
-	entryCharge       = 256 // entry, index and heap slots, the cached Record
-	headerMapCharge   = 400 // a header map of up to eight names
-	headerNameCharge  = 48  // each name beyond eight: map slot and growth
-	headerValueCharge = 16  // each value's string header in its slice
-)
+// entryCharge is what an entry takes beyond its bytes in the slab: its
+// meta, its index slot at the table's average load, its heap slot, and the
+// share of free room a slab keeps (measured on Go 1.26, amd64), so that
+// MaxBytes bounds the heap the store really holds.
+const entryCharge = 96
 
-func entrySize(e *entry) uint32 {
-	n := entryCharge + len(e.key) + len(e.fp) + cap(e.body)
-	if e.header != nil {
-		n += headerMapCharge + max(0, len(e.header)-8)*headerNameCharge
-	}
-	for name, vs := range e.header {
-		n += len(name)
-		for _, v := range vs {
-			n += headerValueCharge + len(v)
-		}
-	}
-	return uint32(min(n, math.MaxUint32))
-}
+// maxRecordLen is the longest record a slab holds: its lengths are 32-bit.
+const maxRecordLen = math.MaxUint32 - recHeader
 
 // Entries keep times as int64 nanoseconds, which span the years 1678 to
 // 2262; times outside that range (a "never expires" in year 9999, say) are
@@ -299,4 +371,36 @@ func addSat(a, b int64) int64 {
 		return math.MaxInt64
 	}
 	return a + b
+}
+
+// metaTable holds a shard's metas in pages that never move, so the table
+// grows without copying and without the slack of a doubled slice: the
+// first page grows up to its full size, the later ones are made whole.
+type metaTable struct {
+	pages [][]meta
+	n     uint32 // entry numbers handed out
+}
+
+const metaPageBits = 9 // 512 metas, 24 KiB, a page
+
+func (t *metaTable) at(id uint32) *meta {
+	return &t.pages[id>>metaPageBits][id&(1<<metaPageBits-1)]
+}
+
+// grow hands out the next entry number.
+func (t *metaTable) grow() uint32 {
+	id := t.n
+	p, i := int(id>>metaPageBits), int(id&(1<<metaPageBits-1))
+	switch {
+	case p == len(t.pages) && p == 0:
+		t.pages = append(t.pages, make([]meta, 8))
+	case p == len(t.pages):
+		t.pages = append(t.pages, make([]meta, 1<<metaPageBits))
+	case i == len(t.pages[p]):
+		grown := make([]meta, min(2*i, 1<<metaPageBits))
+		copy(grown, t.pages[p])
+		t.pages[p] = grown
+	}
+	t.n++
+	return id
 }
