@@ -24,8 +24,17 @@ func (s copyingStore) Complete(ctx context.Context, key, token string, rec *Reco
 // still replays every response as it was sent, however the buffer is
 // reused by the requests after it.
 func TestLentBodyReplays(t *testing.T) {
-	m := New(copyingStore{NewMemoryStore(time.Hour)})
-	m.lend = true // what storeCopiesBody says of a MemoryStore that copies
+	forced := New(copyingStore{NewMemoryStore(time.Hour)})
+	forced.lend = true // a store that copies, as storeCopiesBody would trust it
+	for name, m := range map[string]*Middleware{"MemoryStore": New(NewMemoryStore(time.Hour)), "copying wrapper": forced} {
+		t.Run(name, func(t *testing.T) { checkLentReplays(t, m) })
+	}
+}
+
+func checkLentReplays(t *testing.T, m *Middleware) {
+	if !m.lend {
+		t.Fatal("the middleware does not lend the buffer")
+	}
 	h := m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusCreated)
 		w.Write([]byte("body of " + r.Header.Get(HeaderIdempotencyKey)))
@@ -45,8 +54,8 @@ func TestLentBodyReplays(t *testing.T) {
 // Only a MemoryStore that copies is lent the buffer: not one that keeps
 // the body it is given, and not a type that embeds one.
 func TestLendsOnlyToACopyingStore(t *testing.T) {
-	if New(NewMemoryStore(time.Hour)).lend != memoryStoreCopiesBody {
-		t.Fatal("MemoryStore: lend differs from memoryStoreCopiesBody")
+	if !New(NewMemoryStore(time.Hour)).lend {
+		t.Fatal("MemoryStore, which copies into its slabs, is not lent the buffer")
 	}
 	if New(copyingStore{NewMemoryStore(time.Hour)}).lend {
 		t.Fatal("a wrapper of MemoryStore is lent the buffer")
