@@ -65,8 +65,10 @@ func (sl *slab) alloc(id uint32, n int) (c, off uint32, dst []byte) {
 		c = sl.newChunk(slabLen(n), true)
 	} else {
 		if sl.head < 0 || cap(sl.chunks[sl.head].buf)-len(sl.chunks[sl.head].buf) < n {
+			// At least the record's size (under ownChunkMin, so within
+			// maxChunk), else an eighth of the slab.
 			size := minChunk
-			for size < maxChunk && int64(size) < sl.shared/8 {
+			for size < n || size < maxChunk && int64(size) < sl.shared/8 {
 				size *= 2
 			}
 			if prev := sl.head; prev >= 0 && sl.chunks[prev].live == 0 {

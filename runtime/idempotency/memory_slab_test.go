@@ -37,8 +37,11 @@ func randomHeader(rng *rand.Rand, i int) http.Header {
 
 func randomBody(rng *rand.Rand) []byte {
 	n := rng.IntN(400)
-	if rng.IntN(50) == 0 {
+	switch rng.IntN(50) {
+	case 0:
 		n = ownChunkMin + rng.IntN(3*ownChunkMin) // a chunk of its own
+	case 1:
+		n = minChunk + rng.IntN(ownChunkMin-minChunk) // larger than a young shard's chunks
 	}
 	b := make([]byte, n)
 	for i := range b {
@@ -294,6 +297,31 @@ func TestEmptyHeaderReplays(t *testing.T) {
 		got, _ := s.Claim(ctx, "k", "fp", time.Minute)
 		if got.State != Completed || (got.Record.Header == nil) != (h == nil) || len(got.Record.Header) != 0 {
 			t.Fatalf("Header %#v replays as %#v", h, got.Record.Header)
+		}
+		s.Close()
+	}
+}
+
+// A record larger than the chunk a young shard would start next, but not
+// large enough for a chunk of its own, gets a shared chunk that holds it.
+func TestRecordsBetweenChunkSizes(t *testing.T) {
+	for _, n := range []int{minChunk - recHeader, minChunk, minChunk + 1, 10170, 2*minChunk + 7, ownChunkMin - 200, ownChunkMin - 1, ownChunkMin} {
+		s := NewMemoryStoreWith(MemoryOptions{Shards: 1})
+		ctx := context.Background()
+		body := bytes.Repeat([]byte{'x'}, n)
+		for i, key := range []string{"small", "large"} {
+			b := body
+			if i == 0 {
+				b = []byte("{}")
+			}
+			c, _ := s.Claim(ctx, key, "fp", time.Minute)
+			if err := s.Complete(ctx, key, c.Token, &Record{Status: 201, Body: b}); err != nil {
+				t.Fatalf("a body of %d bytes: %v", n, err)
+			}
+		}
+		got, _ := s.Claim(ctx, "large", "fp", time.Minute)
+		if got.State != Completed || !bytes.Equal(got.Record.Body, body) {
+			t.Fatalf("a body of %d bytes replays as %d bytes", n, len(got.Record.Body))
 		}
 		s.Close()
 	}

@@ -110,7 +110,11 @@ func BenchmarkMiddleware(b *testing.B) {
 
 // TestNoAllocationAdded: with Metrics installed (and the store wrapped),
 // a request allocates exactly what the bare middleware does, on both
-// paths, once its series exist.
+// paths, once its series exist, but for one thing: the middleware lends
+// its response buffer to a bare MemoryStore, which copies it into its
+// slabs, and clones it for any other store, a wrapped one included (it
+// cannot know what a wrapper keeps), so a stored response through
+// WrapStore costs that one allocation more.
 func TestNoAllocationAdded(t *testing.T) {
 	for _, path := range []string{"hit", "miss"} {
 		allocs := map[string]float64{}
@@ -127,7 +131,11 @@ func TestNoAllocationAdded(t *testing.T) {
 				}
 			})
 		}
-		if allocs["metrics"] != allocs["bare"] || allocs["metrics+store"] != allocs["bare"] {
+		clone := 0.0
+		if path == "miss" {
+			clone = 1
+		}
+		if allocs["metrics"] != allocs["bare"] || allocs["metrics+store"] != allocs["bare"]+clone {
 			t.Errorf("path=%s: allocs per request %v: the adapter adds some", path, allocs)
 		}
 		t.Logf("path=%s: allocs per request %v", path, allocs)
