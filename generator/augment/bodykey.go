@@ -69,10 +69,7 @@ func (a *augmenter) bodyKey(c cursor, op model.Operation) {
 // parameter (in: body) and a form's fields are parameters (in: formData).
 func (a *augmenter) swaggerBodyKey(c cursor, op model.Operation, tokens []string) {
 	where, ptr := op.Route(), op.Policy.Key.Pointer
-	for _, l := range []*yaml.Node{value(c.node, "parameters")} {
-		if l == nil || l.Kind != yaml.SequenceNode {
-			continue
-		}
+	if l := value(c.node, "parameters"); l != nil && l.Kind == yaml.SequenceNode {
 		for _, p := range l.Content {
 			if name, ok := a.localRef(p, "parameters"); ok {
 				p = value(a.section("parameters"), name)
